@@ -1,0 +1,139 @@
+"""Build an HTTP request from an operation descriptor and the caller's arguments.
+
+Pure functions, no I/O: validation happens here, before any network traffic.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import quote
+
+from .models import NULL, Model, encode_value, format_date, format_datetime
+from .operation import Operation, Param
+
+__all__ = ["PreparedRequest", "build_request"]
+
+
+@dataclass(slots=True)
+class PreparedRequest:
+    """What to send: method, path (already filled and encoded), query, headers, JSON body.
+
+    ``query`` is a list of ``(name, value)`` pairs: array parameters appear once per item.
+    ``json`` is ``None`` when there is no body (``has_body`` tells an explicit JSON null apart).
+    """
+
+    method: str
+    path: str
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    has_body: bool = False
+    operation: Operation | None = None
+
+
+def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:
+    """Validate ``args`` (Python parameter names -> values) and build the request.
+
+    ``None`` means "not sent". Path parameters are percent-encoded; array query
+    parameters become repeated keys; dates and date-times use the API's formats;
+    a body may be a model, a dict or a list (of models or dicts).
+
+    Raises:
+        ValueError: a required parameter is ``None`` or empty.
+        TypeError: a value has the wrong type for its parameter.
+    """
+    path = op.path
+    req = PreparedRequest(op.http_method, path, operation=op)
+    for param in op.params:
+        value = args.get(param.name)
+        if value is None:
+            if param.required:
+                raise ValueError(f"{op.method_name}(): required parameter {param.name!r} is None")
+            continue
+        if param.location == "path":
+            text = _scalar(op, param, value)
+            if text == "":
+                raise ValueError(f"{op.method_name}(): path parameter {param.name!r} must not be empty")
+            path = path.replace("{" + param.wire_name + "}", quote(text, safe=""))
+        elif param.location == "query":
+            if param.type.startswith("list["):
+                items = [value] if isinstance(value, str | int | float | _dt.date) else value
+                if not isinstance(items, list | tuple | set | frozenset):
+                    raise _type_error(op, param, value)
+                for item in items:
+                    req.query.append((param.wire_name, _scalar(op, param, item, param.type[5:-1])))
+            else:
+                req.query.append((param.wire_name, _scalar(op, param, value)))
+        elif param.location == "header":
+            req.headers[param.wire_name] = _scalar(op, param, value)
+        else:  # body
+            req.json = _body(op, param, value)
+            req.has_body = True
+    req.path = path
+    return req
+
+
+def _scalar(op: Operation, param: Param, value: Any, spec: str | None = None) -> str:
+    spec = spec or param.type
+    if spec == "bool":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+    elif spec == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    elif spec == "float":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return repr(value) if isinstance(value, float) else str(value)
+    elif spec == "datetime":
+        if isinstance(value, _dt.datetime):
+            return format_datetime(value)
+        if isinstance(value, str):
+            return value
+    elif spec == "date":
+        if isinstance(value, _dt.date):
+            return format_date(value)
+        if isinstance(value, str):
+            return value
+    else:  # str and anything described as a string
+        if isinstance(value, str):
+            return value
+        if isinstance(value, uuid.UUID):
+            return str(value)
+    raise _type_error(op, param, value, spec)
+
+
+def _type_error(op: Operation, param: Param, value: Any, spec: str | None = None) -> TypeError:
+    expected = {
+        "str": "str",
+        "int": "int",
+        "float": "float",
+        "bool": "bool",
+        "datetime": "datetime or ISO-8601 str",
+        "date": "date or YYYY-MM-DD str",
+    }.get(spec or param.type, spec or param.type)
+    if param.type.startswith("list["):
+        expected = f"list of {expected}"
+    return TypeError(
+        f"{op.method_name}(): parameter {param.name!r} ({param.location} {param.wire_name!r}) expects "
+        f"{expected}, got {type(value).__name__}"
+    )
+
+
+def _body(op: Operation, param: Param, value: Any) -> Any:
+    if value is NULL:
+        return None
+    if isinstance(value, Model | dict):
+        if param.type.startswith("list["):
+            raise TypeError(f"{op.method_name}(): body expects a list, got {type(value).__name__}")
+        return encode_value(value)
+    if isinstance(value, list | tuple):
+        if not param.type.startswith("list[") and param.type != "any":
+            raise TypeError(f"{op.method_name}(): body expects {param.type} (a model or dict), got a list")
+        return encode_value(value)
+    if isinstance(value, str | int | float | bool):
+        if param.type in ("str", "any", "int", "float", "bool"):
+            return value
+    raise TypeError(f"{op.method_name}(): body expects {param.type}, got {type(value).__name__}")
