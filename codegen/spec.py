@@ -33,6 +33,7 @@ class Schema:
     module: str
     props: list[Prop]
     refs: list[str]  # definition names referenced (for TYPE_CHECKING imports)
+    paged: bool = False  # the response of a paged operation: gains iter_pages()/auto_paging_iter()
 
     @property
     def required(self) -> list[str]:
@@ -263,6 +264,8 @@ def load(path: Path = SPEC_PATH) -> Api:
     schema_by_name = {s.name: s for s in schemas}
     for op in operations:
         op.paging = paging_style(op, schema_by_name)
+        if op.paging and op.response in schema_by_name:
+            schema_by_name[op.response].paged = True
 
     tag_names = sorted({t for o in operations for t in o.tags})
     tags: list[Tag] = []

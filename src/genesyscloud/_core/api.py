@@ -28,6 +28,21 @@ def _prepare(op: Operation, args: Mapping[str, Any]) -> Any:
     return build_request(op, args)
 
 
+def _remember(api: Any, op: Operation, args: Mapping[str, Any], result: Any, pager: Any, *, is_async: bool) -> Any:
+    """Attach the call to a paged result so that it can fetch the following pages."""
+    if op.paging is None or not hasattr(result, "_pager"):
+        return result
+    from .pagination import Pager
+
+    call_args = {k: v for k, v in args.items() if k != "self"}
+    if pager is None:
+        pager = Pager(api=api, op=op, args=call_args, is_async=is_async)
+    else:
+        pager.args = call_args
+    result._pager = pager
+    return result
+
+
 class SyncAPI:
     """One API group (tag) bound to a :class:`GenesysCloud` client."""
 
@@ -43,8 +58,9 @@ class SyncAPI:
         correlation id, raw body, ``.parse()``) instead of the decoded body."""
         return type(self)(self._client, raw=True)
 
-    def _call(self, op: Operation, args: Mapping[str, Any]) -> Any:
-        return self._client._request(op, _prepare(op, args), raw=self._raw)
+    def _call(self, op: Operation, args: Mapping[str, Any], _pager: Any = None) -> Any:
+        result = self._client._request(op, _prepare(op, args), raw=self._raw)
+        return _remember(self, op, args, result, _pager, is_async=False)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
@@ -64,8 +80,9 @@ class AsyncAPI:
         """The same group whose methods return :class:`APIResponse` instead of the body."""
         return type(self)(self._client, raw=True)
 
-    async def _call(self, op: Operation, args: Mapping[str, Any]) -> Any:
-        return await self._client._request(op, _prepare(op, args), raw=self._raw)
+    async def _call(self, op: Operation, args: Mapping[str, Any], _pager: Any = None) -> Any:
+        result = await self._client._request(op, _prepare(op, args), raw=self._raw)
+        return _remember(self, op, args, result, _pager, is_async=True)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"

@@ -353,7 +353,7 @@ class Model:
     ``extra_fields`` and sent back unchanged.
     """
 
-    __slots__ = ("_wire", "_values", "_dirty")
+    __slots__ = ("_wire", "_values", "_dirty", "_pager")
     __fields__: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     __wire_name__: ClassVar[str] = ""
     __enums__: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -374,6 +374,7 @@ class Model:
         self._wire: dict[str, Any] = {}
         self._values: dict[str, Any] = {}
         self._dirty: set[str] = set()
+        self._pager: Any = None
         cls = type(self)
         for key, value in kwargs.items():
             if key not in cls.__python_names__:
@@ -402,6 +403,7 @@ class Model:
         obj._wire = data
         obj._values = {}
         obj._dirty = set()
+        obj._pager = None
         return obj
 
     @classmethod
@@ -485,6 +487,7 @@ class Model:
         self._wire = state["wire"]
         self._values = {}
         self._dirty = set()
+        self._pager = None
 
     def __copy__(self) -> Any:
         return type(self).from_dict(self.to_dict())

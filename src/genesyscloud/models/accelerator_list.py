@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .accelerator_metadata import AcceleratorMetadata
     pass
 
 
-class AcceleratorList(Model):
-    """The ``AcceleratorList`` model.
+class AcceleratorList(PagedModel, Model):
+    """The ``AcceleratorList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AcceleratorMetadata]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .action_aggregate_data_container import ActionAggregateDataContainer
     pass
 
 
-class ActionAsyncAggregateQueryResponse(Model):
-    """The ``ActionAsyncAggregateQueryResponse`` model.
+class ActionAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``ActionAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[ActionAggregateDataContainer]; wire name ``results``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .action import Action
     pass
 
 
-class ActionEntityListing(Model):
-    """The ``ActionEntityListing`` model.
+class ActionEntityListing(PagedModel, Model):
+    """The ``ActionEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Action]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .action_map import ActionMap
     pass
 
 
-class ActionMapListing(Model):
-    """The ``ActionMapListing`` model.
+class ActionMapListing(PagedModel, Model):
+    """The ``ActionMapListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ActionMap]; wire name ``entities``): -

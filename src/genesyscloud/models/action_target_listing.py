@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .action_target import ActionTarget
     pass
 
 
-class ActionTargetListing(Model):
-    """The ``ActionTargetListing`` model.
+class ActionTargetListing(PagedModel, Model):
+    """The ``ActionTargetListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ActionTarget]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .action_template import ActionTemplate
     pass
 
 
-class ActionTemplateListing(Model):
-    """The ``ActionTemplateListing`` model.
+class ActionTemplateListing(PagedModel, Model):
+    """The ``ActionTemplateListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ActionTemplate]; wire name ``entities``): -

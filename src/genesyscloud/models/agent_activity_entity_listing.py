@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .agent_activity import AgentActivity
     pass
 
 
-class AgentActivityEntityListing(Model):
-    """The ``AgentActivityEntityListing`` model.
+class AgentActivityEntityListing(PagedModel, Model):
+    """The ``AgentActivityEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AgentActivity]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .agent_checklist import AgentChecklist
     pass
 
 
-class AgentChecklistListing(Model):
-    """The ``AgentChecklistListing`` model.
+class AgentChecklistListing(PagedModel, Model):
+    """The ``AgentChecklistListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AgentChecklist]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .agent_copilot_aggregate_data_container import AgentCopilotAggregateDataContainer
     pass
 
 
-class AgentCopilotAsyncAggregateQueryResponse(Model):
-    """The ``AgentCopilotAsyncAggregateQueryResponse`` model.
+class AgentCopilotAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``AgentCopilotAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[AgentCopilotAggregateDataContainer]; wire name ``results``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .agent_utilization_aggregate_data_container import AgentUtilizationAggregateDataContainer
     pass
 
 
-class AgentUtilizationAsyncAggregateQueryResponse(Model):
-    """The ``AgentUtilizationAsyncAggregateQueryResponse`` model.
+class AgentUtilizationAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``AgentUtilizationAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[AgentUtilizationAggregateDataContainer]; wire name ``results``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .agentic_virtual_agent import AgenticVirtualAgent
     pass
 
 
-class AgenticVirtualAgentEntityListing(Model):
-    """The ``AgenticVirtualAgentEntityListing`` model.
+class AgenticVirtualAgentEntityListing(PagedModel, Model):
+    """The ``AgenticVirtualAgentEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AgenticVirtualAgent]; wire name ``entities``): -

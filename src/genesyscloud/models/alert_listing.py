@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .common_alert import CommonAlert
     pass
 
 
-class AlertListing(Model):
-    """The ``AlertListing`` model.
+class AlertListing(PagedModel, Model):
+    """The ``AlertListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CommonAlert]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .analytics_conversation import AnalyticsConversation
     pass
 
 
-class AnalyticsConversationAsyncQueryResponse(Model):
-    """The ``AnalyticsConversationAsyncQueryResponse`` model.
+class AnalyticsConversationAsyncQueryResponse(PagedModel, Model):
+    """The ``AnalyticsConversationAsyncQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         conversations (list[AnalyticsConversation]; wire name ``conversations``): -

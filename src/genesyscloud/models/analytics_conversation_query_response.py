@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .aggregation_result import AggregationResult
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class AnalyticsConversationQueryResponse(Model):
-    """The ``AnalyticsConversationQueryResponse`` model.
+class AnalyticsConversationQueryResponse(PagedModel, Model):
+    """The ``AnalyticsConversationQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         conversations (list[AnalyticsConversationWithoutAttributes]; wire name ``conversations``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .analytics_user_detail import AnalyticsUserDetail
     pass
 
 
-class AnalyticsUserDetailsAsyncQueryResponse(Model):
-    """The ``AnalyticsUserDetailsAsyncQueryResponse`` model.
+class AnalyticsUserDetailsAsyncQueryResponse(PagedModel, Model):
+    """The ``AnalyticsUserDetailsAsyncQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         user_details (list[AnalyticsUserDetail]; wire name ``userDetails``): -

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .aggregation_result import AggregationResult
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class AnalyticsUserDetailsQueryResponse(Model):
-    """The ``AnalyticsUserDetailsQueryResponse`` model.
+class AnalyticsUserDetailsQueryResponse(PagedModel, Model):
+    """The ``AnalyticsUserDetailsQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         user_details (list[AnalyticsUserDetail]; wire name ``userDetails``): -

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .api_usage_row import ApiUsageRow
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class ApiUsageQueryResult(Model):
-    """The ``ApiUsageQueryResult`` model.
+class ApiUsageQueryResult(PagedModel, Model):
+    """The ``ApiUsageQueryResult`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[ApiUsageRow]; wire name ``results``): Query results

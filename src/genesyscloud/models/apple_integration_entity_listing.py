@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .apple_integration import AppleIntegration
     pass
 
 
-class AppleIntegrationEntityListing(Model):
-    """The ``AppleIntegrationEntityListing`` model.
+class AppleIntegrationEntityListing(PagedModel, Model):
+    """The ``AppleIntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AppleIntegration]; wire name ``entities``): -

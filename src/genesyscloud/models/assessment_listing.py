@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .benefit_assessment import BenefitAssessment
     pass
 
 
-class AssessmentListing(Model):
-    """The ``AssessmentListing`` model.
+class AssessmentListing(PagedModel, Model):
+    """The ``AssessmentListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BenefitAssessment]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .assigned_learning_module import AssignedLearningModule
     pass
 
 
-class AssignedLearningModuleDomainEntityListing(Model):
-    """The ``AssignedLearningModuleDomainEntityListing`` model.
+class AssignedLearningModuleDomainEntityListing(PagedModel, Model):
+    """The ``AssignedLearningModuleDomainEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AssignedLearningModule]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .assistant import Assistant
     pass
 
 
-class AssistantListing(Model):
-    """The ``AssistantListing`` model.
+class AssistantListing(PagedModel, Model):
+    """The ``AssistantListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Assistant]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .assistant_queue import AssistantQueue
     pass
 
 
-class AssistantQueueListing(Model):
-    """The ``AssistantQueueListing`` model.
+class AssistantQueueListing(PagedModel, Model):
+    """The ``AssistantQueueListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AssistantQueue]; wire name ``entities``): -

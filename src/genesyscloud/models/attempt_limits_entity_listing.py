@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .attempt_limits import AttemptLimits
     pass
 
 
-class AttemptLimitsEntityListing(Model):
-    """The ``AttemptLimitsEntityListing`` model.
+class AttemptLimitsEntityListing(PagedModel, Model):
+    """The ``AttemptLimitsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AttemptLimits]; wire name ``entities``): -

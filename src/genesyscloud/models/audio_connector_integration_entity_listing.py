@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .audio_connector_integration import AudioConnectorIntegration
     pass
 
 
-class AudioConnectorIntegrationEntityListing(Model):
-    """The ``AudioConnectorIntegrationEntityListing`` model.
+class AudioConnectorIntegrationEntityListing(PagedModel, Model):
+    """The ``AudioConnectorIntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AudioConnectorIntegration]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .audit_log_message import AuditLogMessage
     pass
 
 
-class AuditQueryExecutionResultsResponse(Model):
-    """The ``AuditQueryExecutionResultsResponse`` model.
+class AuditQueryExecutionResultsResponse(PagedModel, Model):
+    """The ``AuditQueryExecutionResultsResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         id (str; wire name ``id``): Id of the audit query execution request.

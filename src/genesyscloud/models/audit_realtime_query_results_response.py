@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .audit_log_message import AuditLogMessage
     pass
 
 
-class AuditRealtimeQueryResultsResponse(Model):
-    """The ``AuditRealtimeQueryResultsResponse`` model.
+class AuditRealtimeQueryResultsResponse(PagedModel, Model):
+    """The ``AuditRealtimeQueryResultsResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AuditLogMessage]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .authorization_policy import AuthorizationPolicy
     pass
 
 
-class AuthorizationPolicyEntityListing(Model):
-    """The ``AuthorizationPolicyEntityListing`` model.
+class AuthorizationPolicyEntityListing(PagedModel, Model):
+    """The ``AuthorizationPolicyEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AuthorizationPolicy]; wire name ``entities``): -

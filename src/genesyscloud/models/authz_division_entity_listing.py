@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .authz_division import AuthzDivision
     pass
 
 
-class AuthzDivisionEntityListing(Model):
-    """The ``AuthzDivisionEntityListing`` model.
+class AuthzDivisionEntityListing(PagedModel, Model):
+    """The ``AuthzDivisionEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AuthzDivision]; wire name ``entities``): -

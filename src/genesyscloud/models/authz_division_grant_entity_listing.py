@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .authz_grant import AuthzGrant
     pass
 
 
-class AuthzDivisionGrantEntityListing(Model):
-    """The ``AuthzDivisionGrantEntityListing`` model.
+class AuthzDivisionGrantEntityListing(PagedModel, Model):
+    """The ``AuthzDivisionGrantEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AuthzGrant]; wire name ``entities``): -

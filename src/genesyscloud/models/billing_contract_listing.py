@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .billing_contract import BillingContract
     pass
 
 
-class BillingContractListing(Model):
-    """The ``BillingContractListing`` model.
+class BillingContractListing(PagedModel, Model):
+    """The ``BillingContractListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BillingContract]; wire name ``entities``): -

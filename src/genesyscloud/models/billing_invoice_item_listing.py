@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .billing_invoice_item import BillingInvoiceItem
     pass
 
 
-class BillingInvoiceItemListing(Model):
-    """The ``BillingInvoiceItemListing`` model.
+class BillingInvoiceItemListing(PagedModel, Model):
+    """The ``BillingInvoiceItemListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BillingInvoiceItem]; wire name ``entities``): -

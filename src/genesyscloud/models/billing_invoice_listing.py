@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .billing_invoice import BillingInvoice
     pass
 
 
-class BillingInvoiceListing(Model):
-    """The ``BillingInvoiceListing`` model.
+class BillingInvoiceListing(PagedModel, Model):
+    """The ``BillingInvoiceListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BillingInvoice]; wire name ``entities``): -

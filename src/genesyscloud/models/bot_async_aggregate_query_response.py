@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .bot_aggregate_data_container import BotAggregateDataContainer
     pass
 
 
-class BotAsyncAggregateQueryResponse(Model):
-    """The ``BotAsyncAggregateQueryResponse`` model.
+class BotAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``BotAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[BotAggregateDataContainer]; wire name ``results``): -

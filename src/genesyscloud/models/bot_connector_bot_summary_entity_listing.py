@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .bot_summary import BotSummary
     pass
 
 
-class BotConnectorBotSummaryEntityListing(Model):
-    """The ``BotConnectorBotSummaryEntityListing`` model.
+class BotConnectorBotSummaryEntityListing(PagedModel, Model):
+    """The ``BotConnectorBotSummaryEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BotSummary]; wire name ``entities``): -

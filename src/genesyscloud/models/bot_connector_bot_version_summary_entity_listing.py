@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .bot_version_summary import BotVersionSummary
     pass
 
 
-class BotConnectorBotVersionSummaryEntityListing(Model):
-    """The ``BotConnectorBotVersionSummaryEntityListing`` model.
+class BotConnectorBotVersionSummaryEntityListing(PagedModel, Model):
+    """The ``BotConnectorBotVersionSummaryEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BotVersionSummary]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .bot import Bot
     pass
 
 
-class BotListing(Model):
-    """The ``BotListing`` model.
+class BotListing(PagedModel, Model):
+    """The ``BotListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Bot]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .bot_connector_summary import BotConnectorSummary
     pass
 
 
-class BotSummaryEntityListing(Model):
-    """The ``BotSummaryEntityListing`` model.
+class BotSummaryEntityListing(PagedModel, Model):
+    """The ``BotSummaryEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BotConnectorSummary]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .bulk_job import BulkJob
     pass
 
 
-class BulkJobsListing(Model):
-    """The ``BulkJobsListing`` model.
+class BulkJobsListing(PagedModel, Model):
+    """The ``BulkJobsListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BulkJob]; wire name ``entities``): -

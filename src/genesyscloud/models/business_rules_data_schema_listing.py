@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .business_rules_data_schema import BusinessRulesDataSchema
     pass
 
 
-class BusinessRulesDataSchemaListing(Model):
-    """The ``BusinessRulesDataSchemaListing`` model.
+class BusinessRulesDataSchemaListing(PagedModel, Model):
+    """The ``BusinessRulesDataSchemaListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BusinessRulesDataSchema]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .cached_media_item import CachedMediaItem
     pass
 
 
-class CachedMediaItemEntityListing(Model):
-    """The ``CachedMediaItemEntityListing`` model.
+class CachedMediaItemEntityListing(PagedModel, Model):
+    """The ``CachedMediaItemEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CachedMediaItem]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .calibration import Calibration
     pass
 
 
-class CalibrationEntityListing(Model):
-    """The ``CalibrationEntityListing`` model.
+class CalibrationEntityListing(PagedModel, Model):
+    """The ``CalibrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Calibration]; wire name ``entities``): -

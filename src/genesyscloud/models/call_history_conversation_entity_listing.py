@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .call_history_conversation import CallHistoryConversation
     pass
 
 
-class CallHistoryConversationEntityListing(Model):
-    """The ``CallHistoryConversationEntityListing`` model.
+class CallHistoryConversationEntityListing(PagedModel, Model):
+    """The ``CallHistoryConversationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CallHistoryConversation]; wire name ``entities``): -

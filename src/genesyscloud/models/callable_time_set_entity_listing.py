@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .callable_time_set import CallableTimeSet
     pass
 
 
-class CallableTimeSetEntityListing(Model):
-    """The ``CallableTimeSetEntityListing`` model.
+class CallableTimeSetEntityListing(PagedModel, Model):
+    """The ``CallableTimeSetEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CallableTimeSet]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .campaign_division_view import CampaignDivisionView
     pass
 
 
-class CampaignDivisionViewListing(Model):
-    """The ``CampaignDivisionViewListing`` model.
+class CampaignDivisionViewListing(PagedModel, Model):
+    """The ``CampaignDivisionViewListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CampaignDivisionView]; wire name ``entities``): -

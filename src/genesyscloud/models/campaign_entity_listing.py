@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .campaign import Campaign
     pass
 
 
-class CampaignEntityListing(Model):
-    """The ``CampaignEntityListing`` model.
+class CampaignEntityListing(PagedModel, Model):
+    """The ``CampaignEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Campaign]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .campaign_rule import CampaignRule
     pass
 
 
-class CampaignRuleEntityListing(Model):
-    """The ``CampaignRuleEntityListing`` model.
+class CampaignRuleEntityListing(PagedModel, Model):
+    """The ``CampaignRuleEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CampaignRule]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .campaign_sequence import CampaignSequence
     pass
 
 
-class CampaignSequenceEntityListing(Model):
-    """The ``CampaignSequenceEntityListing`` model.
+class CampaignSequenceEntityListing(PagedModel, Model):
+    """The ``CampaignSequenceEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CampaignSequence]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .case_association import CaseAssociation
     pass
 
 
-class CaseAssociationListing(Model):
-    """The ``CaseAssociationListing`` model.
+class CaseAssociationListing(PagedModel, Model):
+    """The ``CaseAssociationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CaseAssociation]; wire name ``entities``): -

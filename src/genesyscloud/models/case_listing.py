@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .case import Case
     pass
 
 
-class CaseListing(Model):
-    """The ``CaseListing`` model.
+class CaseListing(PagedModel, Model):
+    """The ``CaseListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Case]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .case_management_aggregate_data_container import CaseManagementAggregateDataContainer
     pass
 
 
-class CaseManagementAsyncAggregateQueryResponse(Model):
-    """The ``CaseManagementAsyncAggregateQueryResponse`` model.
+class CaseManagementAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``CaseManagementAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[CaseManagementAggregateDataContainer]; wire name ``results``): -

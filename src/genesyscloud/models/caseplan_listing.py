@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .caseplan import Caseplan
     pass
 
 
-class CaseplanListing(Model):
-    """The ``CaseplanListing`` model.
+class CaseplanListing(PagedModel, Model):
+    """The ``CaseplanListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Caseplan]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .sta_category import StaCategory
     pass
 
 
-class CategoriesEntityListing(Model):
-    """The ``CategoriesEntityListing`` model.
+class CategoriesEntityListing(PagedModel, Model):
+    """The ``CategoriesEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[StaCategory]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .category import Category
     pass
 
 
-class CategoryEntityListing(Model):
-    """The ``CategoryEntityListing`` model.
+class CategoryEntityListing(PagedModel, Model):
+    """The ``CategoryEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Category]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .category_response import CategoryResponse
     pass
 
 
-class CategoryResponseListing(Model):
-    """The ``CategoryResponseListing`` model.
+class CategoryResponseListing(PagedModel, Model):
+    """The ``CategoryResponseListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CategoryResponse]; wire name ``entities``): -

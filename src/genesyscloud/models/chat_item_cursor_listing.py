@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .chat_item import ChatItem
     pass
 
 
-class ChatItemCursorListing(Model):
-    """The ``ChatItemCursorListing`` model.
+class ChatItemCursorListing(PagedModel, Model):
+    """The ``ChatItemCursorListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ChatItem]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .client_app import ClientApp
     pass
 
 
-class ClientAppEntityListing(Model):
-    """The ``ClientAppEntityListing`` model.
+class ClientAppEntityListing(PagedModel, Model):
+    """The ``ClientAppEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ClientApp]; wire name ``entities``): -

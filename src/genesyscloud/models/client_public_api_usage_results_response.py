@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .client_public_api_usage import ClientPublicApiUsage
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class ClientPublicApiUsageResultsResponse(Model):
-    """The ``ClientPublicApiUsageResultsResponse`` model.
+class ClientPublicApiUsageResultsResponse(PagedModel, Model):
+    """The ``ClientPublicApiUsageResultsResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         name (str; wire name ``name``): -

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class ClusterList(Model):
-    """The ``ClusterList`` model.
+class ClusterList(PagedModel, Model):
+    """The ``ClusterList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Cluster]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .coaching_annotation import CoachingAnnotation
     pass
 
 
-class CoachingAnnotationList(Model):
-    """The ``CoachingAnnotationList`` model.
+class CoachingAnnotationList(PagedModel, Model):
+    """The ``CoachingAnnotationList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CoachingAnnotation]; wire name ``entities``): -

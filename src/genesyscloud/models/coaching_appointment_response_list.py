@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .coaching_appointment_response import CoachingAppointmentResponse
     pass
 
 
-class CoachingAppointmentResponseList(Model):
-    """The ``CoachingAppointmentResponseList`` model.
+class CoachingAppointmentResponseList(PagedModel, Model):
+    """The ``CoachingAppointmentResponseList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CoachingAppointmentResponse]; wire name ``entities``): -

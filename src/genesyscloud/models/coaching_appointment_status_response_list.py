@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .coaching_appointment_status_response import CoachingAppointmentStatusResponse
     pass
 
 
-class CoachingAppointmentStatusResponseList(Model):
-    """The ``CoachingAppointmentStatusResponseList`` model.
+class CoachingAppointmentStatusResponseList(PagedModel, Model):
+    """The ``CoachingAppointmentStatusResponseList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CoachingAppointmentStatusResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .coaching_notification import CoachingNotification
     pass
 
 
-class CoachingNotificationList(Model):
-    """The ``CoachingNotificationList`` model.
+class CoachingNotificationList(PagedModel, Model):
+    """The ``CoachingNotificationList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CoachingNotification]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .command_status import CommandStatus
     pass
 
 
-class CommandStatusEntityListing(Model):
-    """The ``CommandStatusEntityListing`` model.
+class CommandStatusEntityListing(PagedModel, Model):
+    """The ``CommandStatusEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CommandStatus]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .comment import Comment
     pass
 
 
-class CommentListing(Model):
-    """The ``CommentListing`` model.
+class CommentListing(PagedModel, Model):
+    """The ``CommentListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Comment]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .common_campaign_division_view import CommonCampaignDivisionView
     pass
 
 
-class CommonCampaignDivisionViewEntityListing(Model):
-    """The ``CommonCampaignDivisionViewEntityListing`` model.
+class CommonCampaignDivisionViewEntityListing(PagedModel, Model):
+    """The ``CommonCampaignDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CommonCampaignDivisionView]; wire name ``entities``): -

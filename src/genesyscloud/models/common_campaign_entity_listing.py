@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .common_campaign import CommonCampaign
     pass
 
 
-class CommonCampaignEntityListing(Model):
-    """The ``CommonCampaignEntityListing`` model.
+class CommonCampaignEntityListing(PagedModel, Model):
+    """The ``CommonCampaignEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CommonCampaign]; wire name ``entities``): -

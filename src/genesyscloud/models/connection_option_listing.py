@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .connection_option import ConnectionOption
     pass
 
 
-class ConnectionOptionListing(Model):
-    """The ``ConnectionOptionListing`` model.
+class ConnectionOptionListing(PagedModel, Model):
+    """The ``ConnectionOptionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ConnectionOption]; wire name ``entities``): -

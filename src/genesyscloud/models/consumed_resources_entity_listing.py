@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dependency import Dependency
     pass
 
 
-class ConsumedResourcesEntityListing(Model):
-    """The ``ConsumedResourcesEntityListing`` model.
+class ConsumedResourcesEntityListing(PagedModel, Model):
+    """The ``ConsumedResourcesEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Dependency]; wire name ``entities``): -

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .contact_import_job_response import ContactImportJobResponse
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class ContactImportJobEntityListing(Model):
-    """The ``ContactImportJobEntityListing`` model.
+class ContactImportJobEntityListing(PagedModel, Model):
+    """The ``ContactImportJobEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ContactImportJobResponse]; wire name ``entities``): -

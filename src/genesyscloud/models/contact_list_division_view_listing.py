@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .contact_list_division_view import ContactListDivisionView
     pass
 
 
-class ContactListDivisionViewListing(Model):
-    """The ``ContactListDivisionViewListing`` model.
+class ContactListDivisionViewListing(PagedModel, Model):
+    """The ``ContactListDivisionViewListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ContactListDivisionView]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .contact_list import ContactList
     pass
 
 
-class ContactListEntityListing(Model):
-    """The ``ContactListEntityListing`` model.
+class ContactListEntityListing(PagedModel, Model):
+    """The ``ContactListEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ContactList]; wire name ``entities``): -

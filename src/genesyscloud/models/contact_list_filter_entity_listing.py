@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .contact_list_filter import ContactListFilter
     pass
 
 
-class ContactListFilterEntityListing(Model):
-    """The ``ContactListFilterEntityListing`` model.
+class ContactListFilterEntityListing(PagedModel, Model):
+    """The ``ContactListFilterEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ContactListFilter]; wire name ``entities``): -

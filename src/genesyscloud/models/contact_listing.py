@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .external_contact import ExternalContact
     pass
 
 
-class ContactListing(Model):
-    """The ``ContactListing`` model.
+class ContactListing(PagedModel, Model):
+    """The ``ContactListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ExternalContact]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dialer_contact import DialerContact
     pass
 
 
-class ContactListingResponse(Model):
-    """The ``ContactListingResponse`` model.
+class ContactListingResponse(PagedModel, Model):
+    """The ``ContactListingResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DialerContact]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .contacts_export import ContactsExport
     pass
 
 
-class ContactsExportListing(Model):
-    """The ``ContactsExportListing`` model.
+class ContactsExportListing(PagedModel, Model):
+    """The ``ContactsExportListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ContactsExport]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .contest_scores_agents import ContestScoresAgents
     pass
 
 
-class ContestScoresAgentsPagedList(Model):
-    """The ``ContestScoresAgentsPagedList`` model.
+class ContestScoresAgentsPagedList(PagedModel, Model):
+    """The ``ContestScoresAgentsPagedList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ContestScoresAgents]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .conversation_aggregate_data_container import ConversationAggregateDataContainer
     pass
 
 
-class ConversationAsyncAggregateQueryResponse(Model):
-    """The ``ConversationAsyncAggregateQueryResponse`` model.
+class ConversationAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``ConversationAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[ConversationAggregateDataContainer]; wire name ``results``): -

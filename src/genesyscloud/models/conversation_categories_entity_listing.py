@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .conversation_category import ConversationCategory
     pass
 
 
-class ConversationCategoriesEntityListing(Model):
-    """The ``ConversationCategoriesEntityListing`` model.
+class ConversationCategoriesEntityListing(PagedModel, Model):
+    """The ``ConversationCategoriesEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ConversationCategory]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .copilot_aggregate_data_container import CopilotAggregateDataContainer
     pass
 
 
-class CopilotAsyncAggregateQueryResponse(Model):
-    """The ``CopilotAsyncAggregateQueryResponse`` model.
+class CopilotAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``CopilotAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[CopilotAggregateDataContainer]; wire name ``results``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .credential_info import CredentialInfo
     pass
 
 
-class CredentialInfoCursorListing(Model):
-    """The ``CredentialInfoCursorListing`` model.
+class CredentialInfoCursorListing(PagedModel, Model):
+    """The ``CredentialInfoCursorListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CredentialInfo]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .credential_info import CredentialInfo
     pass
 
 
-class CredentialInfoListing(Model):
-    """The ``CredentialInfoListing`` model.
+class CredentialInfoListing(PagedModel, Model):
+    """The ``CredentialInfoListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CredentialInfo]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .current_agent_adherence_adjustment import CurrentAgentAdherenceAdjustment
     pass
 
 
-class CurrentAgentCursorAdherenceAdjustmentsListing(Model):
-    """The ``CurrentAgentCursorAdherenceAdjustmentsListing`` model.
+class CurrentAgentCursorAdherenceAdjustmentsListing(PagedModel, Model):
+    """The ``CurrentAgentCursorAdherenceAdjustmentsListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CurrentAgentAdherenceAdjustment]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .adherence_adjustment import AdherenceAdjustment
     pass
 
 
-class CursorAdherenceAdjustmentsListing(Model):
-    """The ``CursorAdherenceAdjustmentsListing`` model.
+class CursorAdherenceAdjustmentsListing(PagedModel, Model):
+    """The ``CursorAdherenceAdjustmentsListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[AdherenceAdjustment]; wire name ``entities``): -

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .cursors import Cursors
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class CursorRelationshipListing(Model):
-    """The ``CursorRelationshipListing`` model.
+class CursorRelationshipListing(PagedModel, Model):
+    """The ``CursorRelationshipListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Relationship]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .customer_intent_assignment_response import CustomerIntentAssignmentResponse
     pass
 
 
-class CustomerIntentAssignmentListing(Model):
-    """The ``CustomerIntentAssignmentListing`` model.
+class CustomerIntentAssignmentListing(PagedModel, Model):
+    """The ``CustomerIntentAssignmentListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CustomerIntentAssignmentResponse]; wire name ``entities``): -

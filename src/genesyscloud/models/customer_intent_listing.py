@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .customer_intent_response import CustomerIntentResponse
     pass
 
 
-class CustomerIntentListing(Model):
-    """The ``CustomerIntentListing`` model.
+class CustomerIntentListing(PagedModel, Model):
+    """The ``CustomerIntentListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CustomerIntentResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .customer_source_intent import CustomerSourceIntent
     pass
 
 
-class CustomerSourceIntentListing(Model):
-    """The ``CustomerSourceIntentListing`` model.
+class CustomerSourceIntentListing(PagedModel, Model):
+    """The ``CustomerSourceIntentListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CustomerSourceIntent]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dashboard_configuration import DashboardConfiguration
     pass
 
 
-class DashboardConfigurationListing(Model):
-    """The ``DashboardConfigurationListing`` model.
+class DashboardConfigurationListing(PagedModel, Model):
+    """The ``DashboardConfigurationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DashboardConfiguration]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dashboard_user import DashboardUser
     pass
 
 
-class DashboardUserListing(Model):
-    """The ``DashboardUserListing`` model.
+class DashboardUserListing(PagedModel, Model):
+    """The ``DashboardUserListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DashboardUser]; wire name ``entities``): -

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .data_extraction_file_schema import DataExtractionFileSchema
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class DataExtractionFileSchemaListing(Model):
-    """The ``DataExtractionFileSchemaListing`` model.
+class DataExtractionFileSchemaListing(PagedModel, Model):
+    """The ``DataExtractionFileSchemaListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DataExtractionFileSchema]; wire name ``entities``): -

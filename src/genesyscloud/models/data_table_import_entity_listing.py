@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .data_table_import_job import DataTableImportJob
     pass
 
 
-class DataTableImportEntityListing(Model):
-    """The ``DataTableImportEntityListing`` model.
+class DataTableImportEntityListing(PagedModel, Model):
+    """The ``DataTableImportEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DataTableImportJob]; wire name ``entities``): -

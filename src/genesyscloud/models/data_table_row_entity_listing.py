@@ -7,13 +7,14 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     pass
 
 
-class DataTableRowEntityListing(Model):
-    """The ``DataTableRowEntityListing`` model.
+class DataTableRowEntityListing(PagedModel, Model):
+    """The ``DataTableRowEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[dict[str, Any]]; wire name ``entities``): -

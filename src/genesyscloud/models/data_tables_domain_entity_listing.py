@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .data_table import DataTable
     pass
 
 
-class DataTablesDomainEntityListing(Model):
-    """The ``DataTablesDomainEntityListing`` model.
+class DataTablesDomainEntityListing(PagedModel, Model):
+    """The ``DataTablesDomainEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DataTable]; wire name ``entities``): -

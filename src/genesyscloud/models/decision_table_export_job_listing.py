@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .decision_table_export_job import DecisionTableExportJob
     pass
 
 
-class DecisionTableExportJobListing(Model):
-    """The ``DecisionTableExportJobListing`` model.
+class DecisionTableExportJobListing(PagedModel, Model):
+    """The ``DecisionTableExportJobListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DecisionTableExportJob]; wire name ``entities``): -

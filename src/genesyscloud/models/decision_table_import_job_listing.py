@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .decision_table_import_job import DecisionTableImportJob
     pass
 
 
-class DecisionTableImportJobListing(Model):
-    """The ``DecisionTableImportJobListing`` model.
+class DecisionTableImportJobListing(PagedModel, Model):
+    """The ``DecisionTableImportJobListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DecisionTableImportJob]; wire name ``entities``): -

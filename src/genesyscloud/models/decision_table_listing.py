@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .decision_table import DecisionTable
     pass
 
 
-class DecisionTableListing(Model):
-    """The ``DecisionTableListing`` model.
+class DecisionTableListing(PagedModel, Model):
+    """The ``DecisionTableListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DecisionTable]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .decision_table_row import DecisionTableRow
     pass
 
 
-class DecisionTableRowListing(Model):
-    """The ``DecisionTableRowListing`` model.
+class DecisionTableRowListing(PagedModel, Model):
+    """The ``DecisionTableRowListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DecisionTableRow]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .decision_table_version import DecisionTableVersion
     pass
 
 
-class DecisionTableVersionListing(Model):
-    """The ``DecisionTableVersionListing`` model.
+class DecisionTableVersionListing(PagedModel, Model):
+    """The ``DecisionTableVersionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DecisionTableVersion]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dependency_object import DependencyObject
     pass
 
 
-class DependencyObjectEntityListing(Model):
-    """The ``DependencyObjectEntityListing`` model.
+class DependencyObjectEntityListing(PagedModel, Model):
+    """The ``DependencyObjectEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DependencyObject]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dependency_type import DependencyType
     pass
 
 
-class DependencyTypeEntityListing(Model):
-    """The ``DependencyTypeEntityListing`` model.
+class DependencyTypeEntityListing(PagedModel, Model):
+    """The ``DependencyTypeEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DependencyType]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .development_activity import DevelopmentActivity
     pass
 
 
-class DevelopmentActivityListing(Model):
-    """The ``DevelopmentActivityListing`` model.
+class DevelopmentActivityListing(PagedModel, Model):
+    """The ``DevelopmentActivityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DevelopmentActivity]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .event_log import EventLog
     pass
 
 
-class DialerEventEntityListing(Model):
-    """The ``DialerEventEntityListing`` model.
+class DialerEventEntityListing(PagedModel, Model):
+    """The ``DialerEventEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EventLog]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dialogflow_agent_summary import DialogflowAgentSummary
     pass
 
 
-class DialogflowAgentSummaryEntityListing(Model):
-    """The ``DialogflowAgentSummaryEntityListing`` model.
+class DialogflowAgentSummaryEntityListing(PagedModel, Model):
+    """The ``DialogflowAgentSummaryEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DialogflowAgentSummary]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dialogflow_cx_agent_summary import DialogflowCXAgentSummary
     pass
 
 
-class DialogflowCXAgentSummaryEntityListing(Model):
-    """The ``DialogflowCXAgentSummaryEntityListing`` model.
+class DialogflowCXAgentSummaryEntityListing(PagedModel, Model):
+    """The ``DialogflowCXAgentSummaryEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DialogflowCXAgentSummary]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .listed_dictionary_feedback import ListedDictionaryFeedback
     pass
 
 
-class DictionaryFeedbackEntityListing(Model):
-    """The ``DictionaryFeedbackEntityListing`` model.
+class DictionaryFeedbackEntityListing(PagedModel, Model):
+    """The ``DictionaryFeedbackEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ListedDictionaryFeedback]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .did import DID
     pass
 
 
-class DIDEntityListing(Model):
-    """The ``DIDEntityListing`` model.
+class DIDEntityListing(PagedModel, Model):
+    """The ``DIDEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DID]; wire name ``entities``): -

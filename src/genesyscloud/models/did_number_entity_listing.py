@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .did_number import DIDNumber
     pass
 
 
-class DIDNumberEntityListing(Model):
-    """The ``DIDNumberEntityListing`` model.
+class DIDNumberEntityListing(PagedModel, Model):
+    """The ``DIDNumberEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DIDNumber]; wire name ``entities``): -

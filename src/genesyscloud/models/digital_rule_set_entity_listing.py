@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .digital_rule_set import DigitalRuleSet
     pass
 
 
-class DigitalRuleSetEntityListing(Model):
-    """The ``DigitalRuleSetEntityListing`` model.
+class DigitalRuleSetEntityListing(PagedModel, Model):
+    """The ``DigitalRuleSetEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DigitalRuleSet]; wire name ``entities``): -

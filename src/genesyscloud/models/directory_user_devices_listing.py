@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_device import UserDevice
     pass
 
 
-class DirectoryUserDevicesListing(Model):
-    """The ``DirectoryUserDevicesListing`` model.
+class DirectoryUserDevicesListing(PagedModel, Model):
+    """The ``DirectoryUserDevicesListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UserDevice]; wire name ``entities``): -

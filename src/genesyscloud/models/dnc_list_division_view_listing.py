@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dnc_list_division_view import DncListDivisionView
     pass
 
 
-class DncListDivisionViewListing(Model):
-    """The ``DncListDivisionViewListing`` model.
+class DncListDivisionViewListing(PagedModel, Model):
+    """The ``DncListDivisionViewListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DncListDivisionView]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .dnc_list import DncList
     pass
 
 
-class DncListEntityListing(Model):
-    """The ``DncListEntityListing`` model.
+class DncListEntityListing(PagedModel, Model):
+    """The ``DncListEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DncList]; wire name ``entities``): -

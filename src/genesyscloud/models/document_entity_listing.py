@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .document import Document
     pass
 
 
-class DocumentEntityListing(Model):
-    """The ``DocumentEntityListing`` model.
+class DocumentEntityListing(PagedModel, Model):
+    """The ``DocumentEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Document]; wire name ``entities``): -

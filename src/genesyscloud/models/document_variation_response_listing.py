@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .document_variation_response import DocumentVariationResponse
     pass
 
 
-class DocumentVariationResponseListing(Model):
-    """The ``DocumentVariationResponseListing`` model.
+class DocumentVariationResponseListing(PagedModel, Model):
+    """The ``DocumentVariationResponseListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DocumentVariationResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .documentation_result import DocumentationResult
     pass
 
 
-class DocumentationSearchResponse(Model):
-    """The ``DocumentationSearchResponse`` model.
+class DocumentationSearchResponse(PagedModel, Model):
+    """The ``DocumentationSearchResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         total (int, required; wire name ``total``): The total number of results found

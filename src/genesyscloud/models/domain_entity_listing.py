@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .domain_entity import DomainEntity
     pass
 
 
-class DomainEntityListing(Model):
-    """The ``DomainEntityListing`` model.
+class DomainEntityListing(PagedModel, Model):
+    """The ``DomainEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DomainEntity]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .edge import Edge
     pass
 
 
-class EdgeEntityListing(Model):
-    """The ``EdgeEntityListing`` model.
+class EdgeEntityListing(PagedModel, Model):
+    """The ``EdgeEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Edge]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .edge_group import EdgeGroup
     pass
 
 
-class EdgeGroupEntityListing(Model):
-    """The ``EdgeGroupEntityListing`` model.
+class EdgeGroupEntityListing(PagedModel, Model):
+    """The ``EdgeGroupEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EdgeGroup]; wire name ``entities``): -

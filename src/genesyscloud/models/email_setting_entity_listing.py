@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .email_setting import EmailSetting
     pass
 
 
-class EmailSettingEntityListing(Model):
-    """The ``EmailSettingEntityListing`` model.
+class EmailSettingEntityListing(PagedModel, Model):
+    """The ``EmailSettingEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EmailSetting]; wire name ``entities``): -

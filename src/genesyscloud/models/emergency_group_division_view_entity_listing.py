@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .emergency_group_division_view import EmergencyGroupDivisionView
     pass
 
 
-class EmergencyGroupDivisionViewEntityListing(Model):
-    """The ``EmergencyGroupDivisionViewEntityListing`` model.
+class EmergencyGroupDivisionViewEntityListing(PagedModel, Model):
+    """The ``EmergencyGroupDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EmergencyGroupDivisionView]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .emergency_group import EmergencyGroup
     pass
 
 
-class EmergencyGroupListing(Model):
-    """The ``EmergencyGroupListing`` model.
+class EmergencyGroupListing(PagedModel, Model):
+    """The ``EmergencyGroupListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EmergencyGroup]; wire name ``entities``): -

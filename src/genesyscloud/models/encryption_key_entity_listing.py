@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .encryption_key import EncryptionKey
     pass
 
 
-class EncryptionKeyEntityListing(Model):
-    """The ``EncryptionKeyEntityListing`` model.
+class EncryptionKeyEntityListing(PagedModel, Model):
+    """The ``EncryptionKeyEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EncryptionKey]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .evaluation_aggregate_data_container import EvaluationAggregateDataContainer
     pass
 
 
-class EvaluationAsyncAggregateQueryResponse(Model):
-    """The ``EvaluationAsyncAggregateQueryResponse`` model.
+class EvaluationAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``EvaluationAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[EvaluationAggregateDataContainer]; wire name ``results``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
     pass
 
 
-class EvaluationEntityListing(Model):
-    """The ``EvaluationEntityListing`` model.
+class EvaluationEntityListing(PagedModel, Model):
+    """The ``EvaluationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Evaluation]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .evaluation_form_division_view import EvaluationFormDivisionView
     pass
 
 
-class EvaluationFormDivisionViewListing(Model):
-    """The ``EvaluationFormDivisionViewListing`` model.
+class EvaluationFormDivisionViewListing(PagedModel, Model):
+    """The ``EvaluationFormDivisionViewListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EvaluationFormDivisionView]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .evaluation_form_response import EvaluationFormResponse
     pass
 
 
-class EvaluationFormResponseEntityListing(Model):
-    """The ``EvaluationFormResponseEntityListing`` model.
+class EvaluationFormResponseEntityListing(PagedModel, Model):
+    """The ``EvaluationFormResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EvaluationFormResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .evaluator_activity import EvaluatorActivity
     pass
 
 
-class EvaluatorActivityEntityListing(Model):
-    """The ``EvaluatorActivityEntityListing`` model.
+class EvaluatorActivityEntityListing(PagedModel, Model):
+    """The ``EvaluatorActivityEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EvaluatorActivity]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .event import Event
     pass
 
 
-class EventListing(Model):
-    """The ``EventListing`` model.
+class EventListing(PagedModel, Model):
+    """The ``EventListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Event]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .operational_event import OperationalEvent
     pass
 
 
-class EventQueryResponse(Model):
-    """The ``EventQueryResponse`` model.
+class EventQueryResponse(PagedModel, Model):
+    """The ``EventQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OperationalEvent]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .expandable_web_deployment import ExpandableWebDeployment
     pass
 
 
-class ExpandableWebDeploymentEntityListing(Model):
-    """The ``ExpandableWebDeploymentEntityListing`` model.
+class ExpandableWebDeploymentEntityListing(PagedModel, Model):
+    """The ``ExpandableWebDeploymentEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ExpandableWebDeployment]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .extension import Extension
     pass
 
 
-class ExtensionEntityListing(Model):
-    """The ``ExtensionEntityListing`` model.
+class ExtensionEntityListing(PagedModel, Model):
+    """The ``ExtensionEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Extension]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .extension_pool_division_view import ExtensionPoolDivisionView
     pass
 
 
-class ExtensionPoolDivisionViewEntityListing(Model):
-    """The ``ExtensionPoolDivisionViewEntityListing`` model.
+class ExtensionPoolDivisionViewEntityListing(PagedModel, Model):
+    """The ``ExtensionPoolDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ExtensionPoolDivisionView]; wire name ``entities``): -

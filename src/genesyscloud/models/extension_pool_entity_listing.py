@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .extension_pool import ExtensionPool
     pass
 
 
-class ExtensionPoolEntityListing(Model):
-    """The ``ExtensionPoolEntityListing`` model.
+class ExtensionPoolEntityListing(PagedModel, Model):
+    """The ``ExtensionPoolEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ExtensionPool]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .external_events_configuration import ExternalEventsConfiguration
     pass
 
 
-class ExternalEventsConfigurationListing(Model):
-    """The ``ExternalEventsConfigurationListing`` model.
+class ExternalEventsConfigurationListing(PagedModel, Model):
+    """The ``ExternalEventsConfigurationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ExternalEventsConfiguration]; wire name ``entities``): -

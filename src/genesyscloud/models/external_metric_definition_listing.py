@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .external_metric_definition import ExternalMetricDefinition
     pass
 
 
-class ExternalMetricDefinitionListing(Model):
-    """The ``ExternalMetricDefinitionListing`` model.
+class ExternalMetricDefinitionListing(PagedModel, Model):
+    """The ``ExternalMetricDefinitionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ExternalMetricDefinition]; wire name ``entities``): -

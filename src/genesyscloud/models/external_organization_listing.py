@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .external_organization import ExternalOrganization
     pass
 
 
-class ExternalOrganizationListing(Model):
-    """The ``ExternalOrganizationListing`` model.
+class ExternalOrganizationListing(PagedModel, Model):
+    """The ``ExternalOrganizationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ExternalOrganization]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .facebook_data_ingestion_rule_version_response import FacebookDataIngestionRuleVersionResponse
     pass
 
 
-class FacebookDataIngestionRuleVersionResponseEntityListing(Model):
-    """The ``FacebookDataIngestionRuleVersionResponseEntityListing`` model.
+class FacebookDataIngestionRuleVersionResponseEntityListing(PagedModel, Model):
+    """The ``FacebookDataIngestionRuleVersionResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FacebookDataIngestionRuleVersionResponse]; wire name ``entities``): -

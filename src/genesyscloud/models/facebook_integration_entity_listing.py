@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .facebook_integration import FacebookIntegration
     pass
 
 
-class FacebookIntegrationEntityListing(Model):
-    """The ``FacebookIntegrationEntityListing`` model.
+class FacebookIntegrationEntityListing(PagedModel, Model):
+    """The ``FacebookIntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FacebookIntegration]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .recording_job_failed_recording import RecordingJobFailedRecording
     pass
 
 
-class FailedRecordingEntityListing(Model):
-    """The ``FailedRecordingEntityListing`` model.
+class FailedRecordingEntityListing(PagedModel, Model):
+    """The ``FailedRecordingEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[RecordingJobFailedRecording]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .fax_document import FaxDocument
     pass
 
 
-class FaxDocumentEntityListing(Model):
-    """The ``FaxDocumentEntityListing`` model.
+class FaxDocumentEntityListing(PagedModel, Model):
+    """The ``FaxDocumentEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FaxDocument]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .file_specification_template import FileSpecificationTemplate
     pass
 
 
-class FileSpecificationTemplateEntityListing(Model):
-    """The ``FileSpecificationTemplateEntityListing`` model.
+class FileSpecificationTemplateEntityListing(PagedModel, Model):
+    """The ``FileSpecificationTemplateEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FileSpecificationTemplate]; wire name ``entities``): -

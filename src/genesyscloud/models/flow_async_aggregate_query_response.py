@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_aggregate_data_container import FlowAggregateDataContainer
     pass
 
 
-class FlowAsyncAggregateQueryResponse(Model):
-    """The ``FlowAsyncAggregateQueryResponse`` model.
+class FlowAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``FlowAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[FlowAggregateDataContainer]; wire name ``results``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_division_view import FlowDivisionView
     pass
 
 
-class FlowDivisionViewEntityListing(Model):
-    """The ``FlowDivisionViewEntityListing`` model.
+class FlowDivisionViewEntityListing(PagedModel, Model):
+    """The ``FlowDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FlowDivisionView]; wire name ``entities``): -

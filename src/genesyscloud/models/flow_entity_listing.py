@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow import Flow
     pass
 
 
-class FlowEntityListing(Model):
-    """The ``FlowEntityListing`` model.
+class FlowEntityListing(PagedModel, Model):
+    """The ``FlowEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Flow]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_execution_aggregate_data_container import FlowExecutionAggregateDataContainer
     pass
 
 
-class FlowExecutionAsyncAggregateQueryResponse(Model):
-    """The ``FlowExecutionAsyncAggregateQueryResponse`` model.
+class FlowExecutionAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``FlowExecutionAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[FlowExecutionAggregateDataContainer]; wire name ``results``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_milestone_division_view import FlowMilestoneDivisionView
     pass
 
 
-class FlowMilestoneDivisionViewEntityListing(Model):
-    """The ``FlowMilestoneDivisionViewEntityListing`` model.
+class FlowMilestoneDivisionViewEntityListing(PagedModel, Model):
+    """The ``FlowMilestoneDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FlowMilestoneDivisionView]; wire name ``entities``): -

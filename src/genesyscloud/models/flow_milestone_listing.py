@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_milestone import FlowMilestone
     pass
 
 
-class FlowMilestoneListing(Model):
-    """The ``FlowMilestoneListing`` model.
+class FlowMilestoneListing(PagedModel, Model):
+    """The ``FlowMilestoneListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FlowMilestone]; wire name ``entities``): -

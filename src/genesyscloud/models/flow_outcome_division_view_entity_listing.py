@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_outcome_division_view import FlowOutcomeDivisionView
     pass
 
 
-class FlowOutcomeDivisionViewEntityListing(Model):
-    """The ``FlowOutcomeDivisionViewEntityListing`` model.
+class FlowOutcomeDivisionViewEntityListing(PagedModel, Model):
+    """The ``FlowOutcomeDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FlowOutcomeDivisionView]; wire name ``entities``): -

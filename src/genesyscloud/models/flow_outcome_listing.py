@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_outcome import FlowOutcome
     pass
 
 
-class FlowOutcomeListing(Model):
-    """The ``FlowOutcomeListing`` model.
+class FlowOutcomeListing(PagedModel, Model):
+    """The ``FlowOutcomeListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FlowOutcome]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_settings_response import FlowSettingsResponse
     pass
 
 
-class FlowSettingsResponseEntityListing(Model):
-    """The ``FlowSettingsResponseEntityListing`` model.
+class FlowSettingsResponseEntityListing(PagedModel, Model):
+    """The ``FlowSettingsResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FlowSettingsResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .flow_version import FlowVersion
     pass
 
 
-class FlowVersionEntityListing(Model):
-    """The ``FlowVersionEntityListing`` model.
+class FlowVersionEntityListing(PagedModel, Model):
+    """The ``FlowVersionEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[FlowVersion]; wire name ``entities``): -

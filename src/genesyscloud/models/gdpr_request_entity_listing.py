@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .gdpr_request import GDPRRequest
     pass
 
 
-class GDPRRequestEntityListing(Model):
-    """The ``GDPRRequestEntityListing`` model.
+class GDPRRequestEntityListing(PagedModel, Model):
+    """The ``GDPRRequestEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[GDPRRequest]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .generic_data_ingestion_rule_response import GenericDataIngestionRuleResponse
     pass
 
 
-class GenericDataIngestionRuleResponseEntityListing(Model):
-    """The ``GenericDataIngestionRuleResponseEntityListing`` model.
+class GenericDataIngestionRuleResponseEntityListing(PagedModel, Model):
+    """The ``GenericDataIngestionRuleResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[GenericDataIngestionRuleResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .celebration import Celebration
     pass
 
 
-class GetCelebrationListing(Model):
-    """The ``GetCelebrationListing`` model.
+class GetCelebrationListing(PagedModel, Model):
+    """The ``GetCelebrationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Celebration]; wire name ``entities``): -

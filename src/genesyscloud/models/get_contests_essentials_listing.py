@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .contests_essentials import ContestsEssentials
     pass
 
 
-class GetContestsEssentialsListing(Model):
-    """The ``GetContestsEssentialsListing`` model.
+class GetContestsEssentialsListing(PagedModel, Model):
+    """The ``GetContestsEssentialsListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ContestsEssentials]; wire name ``entities``): -

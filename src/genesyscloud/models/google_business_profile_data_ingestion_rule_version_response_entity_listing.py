@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .google_business_profile_data_ingestion_rule_version_response import GoogleBusinessProfileDataIngestionRuleVersionResponse
     pass
 
 
-class GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing(Model):
-    """The ``GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing`` model.
+class GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing(PagedModel, Model):
+    """The ``GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[GoogleBusinessProfileDataIngestionRuleVersionResponse]; wire name

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .grammar import Grammar
     pass
 
 
-class GrammarListing(Model):
-    """The ``GrammarListing`` model.
+class GrammarListing(PagedModel, Model):
+    """The ``GrammarListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Grammar]; wire name ``entities``): -

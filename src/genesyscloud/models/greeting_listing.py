@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .greeting import Greeting
     pass
 
 
-class GreetingListing(Model):
-    """The ``GreetingListing`` model.
+class GreetingListing(PagedModel, Model):
+    """The ``GreetingListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Greeting]; wire name ``entities``): -

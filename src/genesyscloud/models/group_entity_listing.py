@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .group import Group
     pass
 
 
-class GroupEntityListing(Model):
-    """The ``GroupEntityListing`` model.
+class GroupEntityListing(PagedModel, Model):
+    """The ``GroupEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Group]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .group_profile import GroupProfile
     pass
 
 
-class GroupProfileEntityListing(Model):
-    """The ``GroupProfileEntityListing`` model.
+class GroupProfileEntityListing(PagedModel, Model):
+    """The ``GroupProfileEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[GroupProfile]; wire name ``entities``): -

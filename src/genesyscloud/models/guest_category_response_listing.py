@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .guest_response_category import GuestResponseCategory
     pass
 
 
-class GuestCategoryResponseListing(Model):
-    """The ``GuestCategoryResponseListing`` model.
+class GuestCategoryResponseListing(PagedModel, Model):
+    """The ``GuestCategoryResponseListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[GuestResponseCategory]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .guide import Guide
     pass
 
 
-class GuideEntityListing(Model):
-    """The ``GuideEntityListing`` model.
+class GuideEntityListing(PagedModel, Model):
+    """The ``GuideEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Guide]; wire name ``entities``): -

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .detail import Detail
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
     pass
 
 
-class HistoryListing(Model):
-    """The ``HistoryListing`` model.
+class HistoryListing(PagedModel, Model):
+    """The ``HistoryListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         id (str; wire name ``id``): -

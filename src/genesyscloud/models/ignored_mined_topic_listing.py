@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .ignored_mined_entity import IgnoredMinedEntity
     pass
 
 
-class IgnoredMinedTopicListing(Model):
-    """The ``IgnoredMinedTopicListing`` model.
+class IgnoredMinedTopicListing(PagedModel, Model):
+    """The ``IgnoredMinedTopicListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[IgnoredMinedEntity]; wire name ``entities``): -

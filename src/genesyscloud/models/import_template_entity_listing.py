@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .import_template import ImportTemplate
     pass
 
 
-class ImportTemplateEntityListing(Model):
-    """The ``ImportTemplateEntityListing`` model.
+class ImportTemplateEntityListing(PagedModel, Model):
+    """The ``ImportTemplateEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ImportTemplate]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .inbound_domain import InboundDomain
     pass
 
 
-class InboundDomainEntityListing(Model):
-    """The ``InboundDomainEntityListing`` model.
+class InboundDomainEntityListing(PagedModel, Model):
+    """The ``InboundDomainEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[InboundDomain]; wire name ``entities``): -

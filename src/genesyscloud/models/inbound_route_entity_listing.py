@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .inbound_route import InboundRoute
     pass
 
 
-class InboundRouteEntityListing(Model):
-    """The ``InboundRouteEntityListing`` model.
+class InboundRouteEntityListing(PagedModel, Model):
+    """The ``InboundRouteEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[InboundRoute]; wire name ``entities``): -

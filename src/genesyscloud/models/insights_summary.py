@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .addressable_entity_ref import AddressableEntityRef
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
     pass
 
 
-class InsightsSummary(Model):
-    """The ``InsightsSummary`` model.
+class InsightsSummary(PagedModel, Model):
+    """The ``InsightsSummary`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[InsightsSummaryUserItem]; wire name ``entities``): -

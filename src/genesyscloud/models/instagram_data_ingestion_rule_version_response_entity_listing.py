@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .instagram_data_ingestion_rule_version_response import InstagramDataIngestionRuleVersionResponse
     pass
 
 
-class InstagramDataIngestionRuleVersionResponseEntityListing(Model):
-    """The ``InstagramDataIngestionRuleVersionResponseEntityListing`` model.
+class InstagramDataIngestionRuleVersionResponseEntityListing(PagedModel, Model):
+    """The ``InstagramDataIngestionRuleVersionResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[InstagramDataIngestionRuleVersionResponse]; wire name ``entities``): -

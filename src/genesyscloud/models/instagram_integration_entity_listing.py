@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .instagram_integration import InstagramIntegration
     pass
 
 
-class InstagramIntegrationEntityListing(Model):
-    """The ``InstagramIntegrationEntityListing`` model.
+class InstagramIntegrationEntityListing(PagedModel, Model):
+    """The ``InstagramIntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[InstagramIntegration]; wire name ``entities``): -

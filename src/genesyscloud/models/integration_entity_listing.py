@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .integration import Integration
     pass
 
 
-class IntegrationEntityListing(Model):
-    """The ``IntegrationEntityListing`` model.
+class IntegrationEntityListing(PagedModel, Model):
+    """The ``IntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Integration]; wire name ``entities``): -

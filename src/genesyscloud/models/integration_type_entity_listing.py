@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .integration_type import IntegrationType
     pass
 
 
-class IntegrationTypeEntityListing(Model):
-    """The ``IntegrationTypeEntityListing`` model.
+class IntegrationTypeEntityListing(PagedModel, Model):
+    """The ``IntegrationTypeEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[IntegrationType]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .intents_category import IntentsCategory
     pass
 
 
-class IntentsCategoryListing(Model):
-    """The ``IntentsCategoryListing`` model.
+class IntentsCategoryListing(PagedModel, Model):
+    """The ``IntentsCategoryListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[IntentsCategory]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .internal_message_data import InternalMessageData
     pass
 
 
-class InternalMessageDataEntityListing(Model):
-    """The ``InternalMessageDataEntityListing`` model.
+class InternalMessageDataEntityListing(PagedModel, Model):
+    """The ``InternalMessageDataEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[InternalMessageData]; wire name ``entities``): -

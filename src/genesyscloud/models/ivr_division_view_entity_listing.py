@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .ivr_division_view import IVRDivisionView
     pass
 
 
-class IVRDivisionViewEntityListing(Model):
-    """The ``IVRDivisionViewEntityListing`` model.
+class IVRDivisionViewEntityListing(PagedModel, Model):
+    """The ``IVRDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[IVRDivisionView]; wire name ``entities``): -

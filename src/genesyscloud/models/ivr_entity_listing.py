@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .ivr import IVR
     pass
 
 
-class IVREntityListing(Model):
-    """The ``IVREntityListing`` model.
+class IVREntityListing(PagedModel, Model):
+    """The ``IVREntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[IVR]; wire name ``entities``): -

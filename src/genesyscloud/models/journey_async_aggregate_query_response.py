@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .journey_aggregate_data_container import JourneyAggregateDataContainer
     pass
 
 
-class JourneyAsyncAggregateQueryResponse(Model):
-    """The ``JourneyAsyncAggregateQueryResponse`` model.
+class JourneyAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``JourneyAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[JourneyAggregateDataContainer]; wire name ``results``): -

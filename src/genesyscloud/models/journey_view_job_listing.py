@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .journey_view_job import JourneyViewJob
     pass
 
 
-class JourneyViewJobListing(Model):
-    """The ``JourneyViewJobListing`` model.
+class JourneyViewJobListing(PagedModel, Model):
+    """The ``JourneyViewJobListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[JourneyViewJob]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .journey_view import JourneyView
     pass
 
 
-class JourneyViewListing(Model):
-    """The ``JourneyViewListing`` model.
+class JourneyViewListing(PagedModel, Model):
+    """The ``JourneyViewListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[JourneyView]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .journey_view_schedule import JourneyViewSchedule
     pass
 
 
-class JourneyViewScheduleListing(Model):
-    """The ``JourneyViewScheduleListing`` model.
+class JourneyViewScheduleListing(PagedModel, Model):
+    """The ``JourneyViewScheduleListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[JourneyViewSchedule]; wire name ``entities``): -

@@ -7,13 +7,14 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     pass
 
 
-class JsonNodeSearchResponse(Model):
-    """The ``JsonNodeSearchResponse`` model.
+class JsonNodeSearchResponse(PagedModel, Model):
+    """The ``JsonNodeSearchResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         total (int, required; wire name ``total``): The total number of results found

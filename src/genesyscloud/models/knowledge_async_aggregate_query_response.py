@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_aggregate_data_container import KnowledgeAggregateDataContainer
     pass
 
 
-class KnowledgeAsyncAggregateQueryResponse(Model):
-    """The ``KnowledgeAsyncAggregateQueryResponse`` model.
+class KnowledgeAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``KnowledgeAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[KnowledgeAggregateDataContainer]; wire name ``results``): -

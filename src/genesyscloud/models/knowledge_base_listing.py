@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_base import KnowledgeBase
     pass
 
 
-class KnowledgeBaseListing(Model):
-    """The ``KnowledgeBaseListing`` model.
+class KnowledgeBaseListing(PagedModel, Model):
+    """The ``KnowledgeBaseListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[KnowledgeBase]; wire name ``entities``): -

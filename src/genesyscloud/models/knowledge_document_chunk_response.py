@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .document_chunk_block import DocumentChunkBlock
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
     pass
 
 
-class KnowledgeDocumentChunkResponse(Model):
-    """The ``KnowledgeDocumentChunkResponse`` model.
+class KnowledgeDocumentChunkResponse(PagedModel, Model):
+    """The ``KnowledgeDocumentChunkResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         query (str; wire name ``query``): Query to search chunks in the knowledge base.

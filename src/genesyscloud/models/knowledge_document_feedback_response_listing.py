@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_document_feedback_response import KnowledgeDocumentFeedbackResponse
     pass
 
 
-class KnowledgeDocumentFeedbackResponseListing(Model):
-    """The ``KnowledgeDocumentFeedbackResponseListing`` model.
+class KnowledgeDocumentFeedbackResponseListing(PagedModel, Model):
+    """The ``KnowledgeDocumentFeedbackResponseListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[KnowledgeDocumentFeedbackResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_document_guest_search_result import KnowledgeDocumentGuestSearchResult
     pass
 
 
-class KnowledgeDocumentGuestSearch(Model):
-    """The ``KnowledgeDocumentGuestSearch`` model.
+class KnowledgeDocumentGuestSearch(PagedModel, Model):
+    """The ``KnowledgeDocumentGuestSearch`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         query (str, required; wire name ``query``): Query to search content in the knowledge base.

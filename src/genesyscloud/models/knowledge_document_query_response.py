@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_document_query_result import KnowledgeDocumentQueryResult
     pass
 
 
-class KnowledgeDocumentQueryResponse(Model):
-    """The ``KnowledgeDocumentQueryResponse`` model.
+class KnowledgeDocumentQueryResponse(PagedModel, Model):
+    """The ``KnowledgeDocumentQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         page_size (int; wire name ``pageSize``): Page size of the returned results.

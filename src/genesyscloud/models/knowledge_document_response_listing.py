@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_document_response import KnowledgeDocumentResponse
     pass
 
 
-class KnowledgeDocumentResponseListing(Model):
-    """The ``KnowledgeDocumentResponseListing`` model.
+class KnowledgeDocumentResponseListing(PagedModel, Model):
+    """The ``KnowledgeDocumentResponseListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[KnowledgeDocumentResponse]; wire name ``entities``): -

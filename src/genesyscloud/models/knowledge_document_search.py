@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_answer_generation_response import KnowledgeAnswerGenerationResponse
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
     pass
 
 
-class KnowledgeDocumentSearch(Model):
-    """The ``KnowledgeDocumentSearch`` model.
+class KnowledgeDocumentSearch(PagedModel, Model):
+    """The ``KnowledgeDocumentSearch`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         query (str, required; wire name ``query``): Query to search content in the knowledge base.

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_document_version import KnowledgeDocumentVersion
     pass
 
 
-class KnowledgeDocumentVersionListing(Model):
-    """The ``KnowledgeDocumentVersionListing`` model.
+class KnowledgeDocumentVersionListing(PagedModel, Model):
+    """The ``KnowledgeDocumentVersionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[KnowledgeDocumentVersion]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_document_version_variation import KnowledgeDocumentVersionVariation
     pass
 
 
-class KnowledgeDocumentVersionVariationListing(Model):
-    """The ``KnowledgeDocumentVersionVariationListing`` model.
+class KnowledgeDocumentVersionVariationListing(PagedModel, Model):
+    """The ``KnowledgeDocumentVersionVariationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[KnowledgeDocumentVersionVariation]; wire name ``entities``): -

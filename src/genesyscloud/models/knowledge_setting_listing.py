@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .knowledge_settings_response import KnowledgeSettingsResponse
     pass
 
 
-class KnowledgeSettingListing(Model):
-    """The ``KnowledgeSettingListing`` model.
+class KnowledgeSettingListing(PagedModel, Model):
+    """The ``KnowledgeSettingListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[KnowledgeSettingsResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .label_response import LabelResponse
     pass
 
 
-class LabelListing(Model):
-    """The ``LabelListing`` model.
+class LabelListing(PagedModel, Model):
+    """The ``LabelListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LabelResponse]; wire name ``entities``): -

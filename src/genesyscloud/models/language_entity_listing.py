@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .language import Language
     pass
 
 
-class LanguageEntityListing(Model):
-    """The ``LanguageEntityListing`` model.
+class LanguageEntityListing(PagedModel, Model):
+    """The ``LanguageEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Language]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .learning_assignment_user import LearningAssignmentUser
     pass
 
 
-class LearningAssignmentUserListing(Model):
-    """The ``LearningAssignmentUserListing`` model.
+class LearningAssignmentUserListing(PagedModel, Model):
+    """The ``LearningAssignmentUserListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LearningAssignmentUser]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .learning_assignment import LearningAssignment
     pass
 
 
-class LearningAssignmentsDomainEntity(Model):
-    """The ``LearningAssignmentsDomainEntity`` model.
+class LearningAssignmentsDomainEntity(PagedModel, Model):
+    """The ``LearningAssignmentsDomainEntity`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LearningAssignment]; wire name ``entities``): -

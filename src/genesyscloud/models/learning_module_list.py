@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .learning_module import LearningModule
     pass
 
 
-class LearningModuleList(Model):
-    """The ``LearningModuleList`` model.
+class LearningModuleList(PagedModel, Model):
+    """The ``LearningModuleList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LearningModule]; wire name ``entities``): -

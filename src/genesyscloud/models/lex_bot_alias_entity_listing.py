@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .lex_bot_alias import LexBotAlias
     pass
 
 
-class LexBotAliasEntityListing(Model):
-    """The ``LexBotAliasEntityListing`` model.
+class LexBotAliasEntityListing(PagedModel, Model):
+    """The ``LexBotAliasEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LexBotAlias]; wire name ``entities``): -

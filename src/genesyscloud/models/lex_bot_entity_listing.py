@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .lex_bot import LexBot
     pass
 
 
-class LexBotEntityListing(Model):
-    """The ``LexBotEntityListing`` model.
+class LexBotEntityListing(PagedModel, Model):
+    """The ``LexBotEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LexBot]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .lex_v2_bot_alias import LexV2BotAlias
     pass
 
 
-class LexV2BotAliasEntityListing(Model):
-    """The ``LexV2BotAliasEntityListing`` model.
+class LexV2BotAliasEntityListing(PagedModel, Model):
+    """The ``LexV2BotAliasEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LexV2BotAlias]; wire name ``entities``): -

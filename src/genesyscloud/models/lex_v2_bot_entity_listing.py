@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .lex_v2_bot import LexV2Bot
     pass
 
 
-class LexV2BotEntityListing(Model):
-    """The ``LexV2BotEntityListing`` model.
+class LexV2BotEntityListing(PagedModel, Model):
+    """The ``LexV2BotEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LexV2Bot]; wire name ``entities``): -

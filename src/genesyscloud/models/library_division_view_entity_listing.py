@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .library_division_view import LibraryDivisionView
     pass
 
 
-class LibraryDivisionViewEntityListing(Model):
-    """The ``LibraryDivisionViewEntityListing`` model.
+class LibraryDivisionViewEntityListing(PagedModel, Model):
+    """The ``LibraryDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LibraryDivisionView]; wire name ``entities``): -

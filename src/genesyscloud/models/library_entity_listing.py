@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .library import Library
     pass
 
 
-class LibraryEntityListing(Model):
-    """The ``LibraryEntityListing`` model.
+class LibraryEntityListing(PagedModel, Model):
+    """The ``LibraryEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Library]; wire name ``entities``): -

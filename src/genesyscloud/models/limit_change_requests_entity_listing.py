@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .limit_change_request_details import LimitChangeRequestDetails
     pass
 
 
-class LimitChangeRequestsEntityListing(Model):
-    """The ``LimitChangeRequestsEntityListing`` model.
+class LimitChangeRequestsEntityListing(PagedModel, Model):
+    """The ``LimitChangeRequestsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LimitChangeRequestDetails]; wire name ``entities``): -

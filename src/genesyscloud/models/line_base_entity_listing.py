@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .line_base import LineBase
     pass
 
 
-class LineBaseEntityListing(Model):
-    """The ``LineBaseEntityListing`` model.
+class LineBaseEntityListing(PagedModel, Model):
+    """The ``LineBaseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LineBase]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .line import Line
     pass
 
 
-class LineEntityListing(Model):
-    """The ``LineEntityListing`` model.
+class LineEntityListing(PagedModel, Model):
+    """The ``LineEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Line]; wire name ``entities``): -

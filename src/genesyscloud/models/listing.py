@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .csv_settings import CsvSettings
     pass
 
 
-class Listing(Model):
-    """The ``Listing`` model.
+class Listing(PagedModel, Model):
+    """The ``Listing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[CsvSettings]; wire name ``entities``): -

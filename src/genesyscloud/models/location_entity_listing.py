@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .location_definition import LocationDefinition
     pass
 
 
-class LocationEntityListing(Model):
-    """The ``LocationEntityListing`` model.
+class LocationEntityListing(PagedModel, Model):
+    """The ``LocationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LocationDefinition]; wire name ``entities``): -

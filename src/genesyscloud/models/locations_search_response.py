@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .location_definition import LocationDefinition
     pass
 
 
-class LocationsSearchResponse(Model):
-    """The ``LocationsSearchResponse`` model.
+class LocationsSearchResponse(PagedModel, Model):
+    """The ``LocationsSearchResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         total (int, required; wire name ``total``): The total number of results found

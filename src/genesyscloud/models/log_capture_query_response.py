@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .log_entry import LogEntry
     pass
 
 
-class LogCaptureQueryResponse(Model):
-    """The ``LogCaptureQueryResponse`` model.
+class LogCaptureQueryResponse(PagedModel, Model):
+    """The ``LogCaptureQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[LogEntry]; wire name ``entities``): -

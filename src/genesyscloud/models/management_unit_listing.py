@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .management_unit import ManagementUnit
     pass
 
 
-class ManagementUnitListing(Model):
-    """The ``ManagementUnitListing`` model.
+class ManagementUnitListing(PagedModel, Model):
+    """The ``ManagementUnitListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ManagementUnit]; wire name ``entities``): -

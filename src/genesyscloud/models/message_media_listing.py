@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .message_media_data import MessageMediaData
     pass
 
 
-class MessageMediaListing(Model):
-    """The ``MessageMediaListing`` model.
+class MessageMediaListing(PagedModel, Model):
+    """The ``MessageMediaListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[MessageMediaData]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .messaging_campaign_division_view import MessagingCampaignDivisionView
     pass
 
 
-class MessagingCampaignDivisionViewEntityListing(Model):
-    """The ``MessagingCampaignDivisionViewEntityListing`` model.
+class MessagingCampaignDivisionViewEntityListing(PagedModel, Model):
+    """The ``MessagingCampaignDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[MessagingCampaignDivisionView]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .messaging_campaign import MessagingCampaign
     pass
 
 
-class MessagingCampaignEntityListing(Model):
-    """The ``MessagingCampaignEntityListing`` model.
+class MessagingCampaignEntityListing(PagedModel, Model):
+    """The ``MessagingCampaignEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[MessagingCampaign]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .messaging_setting import MessagingSetting
     pass
 
 
-class MessagingConfigListing(Model):
-    """The ``MessagingConfigListing`` model.
+class MessagingConfigListing(PagedModel, Model):
+    """The ``MessagingConfigListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[MessagingSetting]; wire name ``entities``): -

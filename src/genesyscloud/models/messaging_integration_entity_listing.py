@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .messaging_integration import MessagingIntegration
     pass
 
 
-class MessagingIntegrationEntityListing(Model):
-    """The ``MessagingIntegrationEntityListing`` model.
+class MessagingIntegrationEntityListing(PagedModel, Model):
+    """The ``MessagingIntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[MessagingIntegration]; wire name ``entities``): -

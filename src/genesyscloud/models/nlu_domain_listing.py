@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .nlu_domain import NluDomain
     pass
 
 
-class NluDomainListing(Model):
-    """The ``NluDomainListing`` model.
+class NluDomainListing(PagedModel, Model):
+    """The ``NluDomainListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[NluDomain]; wire name ``entities``): -

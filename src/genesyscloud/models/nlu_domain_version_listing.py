@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .nlu_domain_version import NluDomainVersion
     pass
 
 
-class NluDomainVersionListing(Model):
-    """The ``NluDomainVersionListing`` model.
+class NluDomainVersionListing(PagedModel, Model):
+    """The ``NluDomainVersionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[NluDomainVersion]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .nlu_feedback_response import NluFeedbackResponse
     pass
 
 
-class NluFeedbackListing(Model):
-    """The ``NluFeedbackListing`` model.
+class NluFeedbackListing(PagedModel, Model):
+    """The ``NluFeedbackListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[NluFeedbackResponse]; wire name ``entities``): -

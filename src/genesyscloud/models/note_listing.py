@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .note import Note
     pass
 
 
-class NoteListing(Model):
-    """The ``NoteListing`` model.
+class NoteListing(PagedModel, Model):
+    """The ``NoteListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Note]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .notes_export import NotesExport
     pass
 
 
-class NotesExportListing(Model):
-    """The ``NotesExportListing`` model.
+class NotesExportListing(PagedModel, Model):
+    """The ``NotesExportListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[NotesExport]; wire name ``entities``): -

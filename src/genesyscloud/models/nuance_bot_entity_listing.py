@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .nuance_bot import NuanceBot
     pass
 
 
-class NuanceBotEntityListing(Model):
-    """The ``NuanceBotEntityListing`` model.
+class NuanceBotEntityListing(PagedModel, Model):
+    """The ``NuanceBotEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[NuanceBot]; wire name ``entities``): -

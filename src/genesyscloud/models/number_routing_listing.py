@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .number_routing import NumberRouting
     pass
 
 
-class NumberRoutingListing(Model):
-    """The ``NumberRoutingListing`` model.
+class NumberRoutingListing(PagedModel, Model):
+    """The ``NumberRoutingListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[NumberRouting]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .open_data_ingestion_rule_version_response import OpenDataIngestionRuleVersionResponse
     pass
 
 
-class OpenDataIngestionRuleVersionResponseEntityListing(Model):
-    """The ``OpenDataIngestionRuleVersionResponseEntityListing`` model.
+class OpenDataIngestionRuleVersionResponseEntityListing(PagedModel, Model):
+    """The ``OpenDataIngestionRuleVersionResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OpenDataIngestionRuleVersionResponse]; wire name ``entities``): -

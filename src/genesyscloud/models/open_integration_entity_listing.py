@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .open_integration import OpenIntegration
     pass
 
 
-class OpenIntegrationEntityListing(Model):
-    """The ``OpenIntegrationEntityListing`` model.
+class OpenIntegrationEntityListing(PagedModel, Model):
+    """The ``OpenIntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OpenIntegration]; wire name ``entities``): -

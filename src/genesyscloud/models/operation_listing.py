@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .operation_response import OperationResponse
     pass
 
 
-class OperationListing(Model):
-    """The ``OperationListing`` model.
+class OperationListing(PagedModel, Model):
+    """The ``OperationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OperationResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .organization_presence import OrganizationPresence
     pass
 
 
-class OrganizationPresenceEntityListing(Model):
-    """The ``OrganizationPresenceEntityListing`` model.
+class OrganizationPresenceEntityListing(PagedModel, Model):
+    """The ``OrganizationPresenceEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OrganizationPresence]; wire name ``entities``): -

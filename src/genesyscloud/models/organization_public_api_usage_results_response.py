@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .error_body import ErrorBody
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
     pass
 
 
-class OrganizationPublicApiUsageResultsResponse(Model):
-    """The ``OrganizationPublicApiUsageResultsResponse`` model.
+class OrganizationPublicApiUsageResultsResponse(PagedModel, Model):
+    """The ``OrganizationPublicApiUsageResultsResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         name (str; wire name ``name``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .domain_organization_role import DomainOrganizationRole
     pass
 
 
-class OrganizationRoleEntityListing(Model):
-    """The ``OrganizationRoleEntityListing`` model.
+class OrganizationRoleEntityListing(PagedModel, Model):
+    """The ``OrganizationRoleEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DomainOrganizationRole]; wire name ``entities``): -

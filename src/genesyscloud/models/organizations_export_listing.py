@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .organizations_export import OrganizationsExport
     pass
 
 
-class OrganizationsExportListing(Model):
-    """The ``OrganizationsExportListing`` model.
+class OrganizationsExportListing(PagedModel, Model):
+    """The ``OrganizationsExportListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OrganizationsExport]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .orphan_recording import OrphanRecording
     pass
 
 
-class OrphanRecordingListing(Model):
-    """The ``OrphanRecordingListing`` model.
+class OrphanRecordingListing(PagedModel, Model):
+    """The ``OrphanRecordingListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OrphanRecording]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .outbound_domain import OutboundDomain
     pass
 
 
-class OutboundDomainEntityListing(Model):
-    """The ``OutboundDomainEntityListing`` model.
+class OutboundDomainEntityListing(PagedModel, Model):
+    """The ``OutboundDomainEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OutboundDomain]; wire name ``entities``): -

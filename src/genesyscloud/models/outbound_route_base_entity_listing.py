@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .outbound_route_base import OutboundRouteBase
     pass
 
 
-class OutboundRouteBaseEntityListing(Model):
-    """The ``OutboundRouteBaseEntityListing`` model.
+class OutboundRouteBaseEntityListing(PagedModel, Model):
+    """The ``OutboundRouteBaseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OutboundRouteBase]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .outbound_route import OutboundRoute
     pass
 
 
-class OutboundRouteEntityListing(Model):
-    """The ``OutboundRouteEntityListing`` model.
+class OutboundRouteEntityListing(PagedModel, Model):
+    """The ``OutboundRouteEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[OutboundRoute]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .outcome import Outcome
     pass
 
 
-class OutcomeListing(Model):
-    """The ``OutcomeListing`` model.
+class OutcomeListing(PagedModel, Model):
+    """The ``OutcomeListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Outcome]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .skill_combination_info import SkillCombinationInfo
     pass
 
 
-class PagedSkillCombinationListing(Model):
-    """The ``PagedSkillCombinationListing`` model.
+class PagedSkillCombinationListing(PagedModel, Model):
+    """The ``PagedSkillCombinationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SkillCombinationInfo]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .domain_permission_collection import DomainPermissionCollection
     pass
 
 
-class PermissionCollectionEntityListing(Model):
-    """The ``PermissionCollectionEntityListing`` model.
+class PermissionCollectionEntityListing(PagedModel, Model):
+    """The ``PermissionCollectionEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[DomainPermissionCollection]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .phone_base import PhoneBase
     pass
 
 
-class PhoneBaseEntityListing(Model):
-    """The ``PhoneBaseEntityListing`` model.
+class PhoneBaseEntityListing(PagedModel, Model):
+    """The ``PhoneBaseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[PhoneBase]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .phone import Phone
     pass
 
 
-class PhoneEntityListing(Model):
-    """The ``PhoneEntityListing`` model.
+class PhoneEntityListing(PagedModel, Model):
+    """The ``PhoneEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Phone]; wire name ``entities``): -

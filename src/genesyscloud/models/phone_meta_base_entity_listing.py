@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .metabase import Metabase
     pass
 
 
-class PhoneMetaBaseEntityListing(Model):
-    """The ``PhoneMetaBaseEntityListing`` model.
+class PhoneMetaBaseEntityListing(PagedModel, Model):
+    """The ``PhoneMetaBaseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Metabase]; wire name ``entities``): -

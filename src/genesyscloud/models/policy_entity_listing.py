@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .policy import Policy
     pass
 
 
-class PolicyEntityListing(Model):
-    """The ``PolicyEntityListing`` model.
+class PolicyEntityListing(PagedModel, Model):
+    """The ``PolicyEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Policy]; wire name ``entities``): -

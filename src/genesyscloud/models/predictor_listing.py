@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .predictor import Predictor
     pass
 
 
-class PredictorListing(Model):
-    """The ``PredictorListing`` model.
+class PredictorListing(PagedModel, Model):
+    """The ``PredictorListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Predictor]; wire name ``entities``): -

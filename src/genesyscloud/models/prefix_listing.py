@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .prefix_listing_item import PrefixListingItem
     pass
 
 
-class PrefixListing(Model):
-    """The ``PrefixListing`` model.
+class PrefixListing(PagedModel, Model):
+    """The ``PrefixListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[PrefixListingItem]; wire name ``entities``): -

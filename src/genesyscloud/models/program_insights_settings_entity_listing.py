@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .program_insights_settings import ProgramInsightsSettings
     pass
 
 
-class ProgramInsightsSettingsEntityListing(Model):
-    """The ``ProgramInsightsSettingsEntityListing`` model.
+class ProgramInsightsSettingsEntityListing(PagedModel, Model):
+    """The ``ProgramInsightsSettingsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ProgramInsightsSettings]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .program_processing_settings import ProgramProcessingSettings
     pass
 
 
-class ProgramProcessingSettingsEntityListing(Model):
-    """The ``ProgramProcessingSettingsEntityListing`` model.
+class ProgramProcessingSettingsEntityListing(PagedModel, Model):
+    """The ``ProgramProcessingSettingsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ProgramProcessingSettings]; wire name ``entities``): -

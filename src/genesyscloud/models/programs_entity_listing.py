@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .listed_program import ListedProgram
     pass
 
 
-class ProgramsEntityListing(Model):
-    """The ``ProgramsEntityListing`` model.
+class ProgramsEntityListing(PagedModel, Model):
+    """The ``ProgramsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ListedProgram]; wire name ``entities``): -

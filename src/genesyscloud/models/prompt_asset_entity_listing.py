@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .prompt_asset import PromptAsset
     pass
 
 
-class PromptAssetEntityListing(Model):
-    """The ``PromptAssetEntityListing`` model.
+class PromptAssetEntityListing(PagedModel, Model):
+    """The ``PromptAssetEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[PromptAsset]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .prompt import Prompt
     pass
 
 
-class PromptEntityListing(Model):
-    """The ``PromptEntityListing`` model.
+class PromptEntityListing(PagedModel, Model):
+    """The ``PromptEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Prompt]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .quality_audit_log_message import QualityAuditLogMessage
     pass
 
 
-class QualityAuditQueryExecutionResultsResponse(Model):
-    """The ``QualityAuditQueryExecutionResultsResponse`` model.
+class QualityAuditQueryExecutionResultsResponse(PagedModel, Model):
+    """The ``QualityAuditQueryExecutionResultsResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         id (str; wire name ``id``): Id of the audit query execution request.

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .queue import Queue
     pass
 
 
-class QueueEntityListing(Model):
-    """The ``QueueEntityListing`` model.
+class QueueEntityListing(PagedModel, Model):
+    """The ``QueueEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Queue]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .queue_member import QueueMember
     pass
 
 
-class QueueMemberEntityListing(Model):
-    """The ``QueueMemberEntityListing`` model.
+class QueueMemberEntityListing(PagedModel, Model):
+    """The ``QueueMemberEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[QueueMember]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .queue_member import QueueMember
     pass
 
 
-class QueueMemberEntityListingV1(Model):
-    """The ``QueueMemberEntityListingV1`` model.
+class QueueMemberEntityListingV1(PagedModel, Model):
+    """The ``QueueMemberEntityListingV1`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[QueueMember]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .recipient import Recipient
     pass
 
 
-class RecipientListing(Model):
-    """The ``RecipientListing`` model.
+class RecipientListing(PagedModel, Model):
+    """The ``RecipientListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Recipient]; wire name ``entities``): -

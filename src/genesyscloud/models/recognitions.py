@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .recognition import Recognition
     pass
 
 
-class Recognitions(Model):
-    """The ``Recognitions`` model.
+class Recognitions(PagedModel, Model):
+    """The ``Recognitions`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Recognition]; wire name ``entities``): -

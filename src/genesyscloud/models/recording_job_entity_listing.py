@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .recording_job import RecordingJob
     pass
 
 
-class RecordingJobEntityListing(Model):
-    """The ``RecordingJobEntityListing`` model.
+class RecordingJobEntityListing(PagedModel, Model):
+    """The ``RecordingJobEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[RecordingJob]; wire name ``entities``): -

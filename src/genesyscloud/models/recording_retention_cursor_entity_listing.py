@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .recording_retention import RecordingRetention
     pass
 
 
-class RecordingRetentionCursorEntityListing(Model):
-    """The ``RecordingRetentionCursorEntityListing`` model.
+class RecordingRetentionCursorEntityListing(PagedModel, Model):
+    """The ``RecordingRetentionCursorEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[RecordingRetention]; wire name ``entities``): -

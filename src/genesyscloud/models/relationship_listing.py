@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .relationship import Relationship
     pass
 
 
-class RelationshipListing(Model):
-    """The ``RelationshipListing`` model.
+class RelationshipListing(PagedModel, Model):
+    """The ``RelationshipListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Relationship]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .relationships_export import RelationshipsExport
     pass
 
 
-class RelationshipsExportListing(Model):
-    """The ``RelationshipsExportListing`` model.
+class RelationshipsExportListing(PagedModel, Model):
+    """The ``RelationshipsExportListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[RelationshipsExport]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .reporting_export_job_response import ReportingExportJobResponse
     pass
 
 
-class ReportingExportJobListing(Model):
-    """The ``ReportingExportJobListing`` model.
+class ReportingExportJobListing(PagedModel, Model):
+    """The ``ReportingExportJobListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ReportingExportJobResponse]; wire name ``entities``): -

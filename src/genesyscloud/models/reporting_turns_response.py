@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .reporting_turn import ReportingTurn
     pass
 
 
-class ReportingTurnsResponse(Model):
-    """The ``ReportingTurnsResponse`` model.
+class ReportingTurnsResponse(PagedModel, Model):
+    """The ``ReportingTurnsResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ReportingTurn]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .reprocess_job_response import ReprocessJobResponse
     pass
 
 
-class ReprocessJobEntityListingResponse(Model):
-    """The ``ReprocessJobEntityListingResponse`` model.
+class ReprocessJobEntityListingResponse(PagedModel, Model):
+    """The ``ReprocessJobEntityListingResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ReprocessJobResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .resolution_aggregate_data_container import ResolutionAggregateDataContainer
     pass
 
 
-class ResolutionAsyncAggregateQueryResponse(Model):
-    """The ``ResolutionAsyncAggregateQueryResponse`` model.
+class ResolutionAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``ResolutionAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[ResolutionAggregateDataContainer]; wire name ``results``): -

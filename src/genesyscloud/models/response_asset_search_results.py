@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .response_asset import ResponseAsset
     pass
 
 
-class ResponseAssetSearchResults(Model):
-    """The ``ResponseAssetSearchResults`` model.
+class ResponseAssetSearchResults(PagedModel, Model):
+    """The ``ResponseAssetSearchResults`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         total (int; wire name ``total``): The total number of results found

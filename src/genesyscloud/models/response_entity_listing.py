@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .response import Response
     pass
 
 
-class ResponseEntityListing(Model):
-    """The ``ResponseEntityListing`` model.
+class ResponseEntityListing(PagedModel, Model):
+    """The ``ResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Response]; wire name ``entities``): -

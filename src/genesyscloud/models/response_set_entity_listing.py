@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .response_set import ResponseSet
     pass
 
 
-class ResponseSetEntityListing(Model):
-    """The ``ResponseSetEntityListing`` model.
+class ResponseSetEntityListing(PagedModel, Model):
+    """The ``ResponseSetEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ResponseSet]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .rule_set import RuleSet
     pass
 
 
-class RuleSetEntityListing(Model):
-    """The ``RuleSetEntityListing`` model.
+class RuleSetEntityListing(PagedModel, Model):
+    """The ``RuleSetEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[RuleSet]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .schedules_division_view import SchedulesDivisionView
     pass
 
 
-class ScheduleDivisionViewEntityListing(Model):
-    """The ``ScheduleDivisionViewEntityListing`` model.
+class ScheduleDivisionViewEntityListing(PagedModel, Model):
+    """The ``ScheduleDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SchedulesDivisionView]; wire name ``entities``): -

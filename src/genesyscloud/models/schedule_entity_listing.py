@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .schedule import Schedule
     pass
 
 
-class ScheduleEntityListing(Model):
-    """The ``ScheduleEntityListing`` model.
+class ScheduleEntityListing(PagedModel, Model):
+    """The ``ScheduleEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Schedule]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .schedule_group_division_view import ScheduleGroupDivisionView
     pass
 
 
-class ScheduleGroupDivisionViewEntityListing(Model):
-    """The ``ScheduleGroupDivisionViewEntityListing`` model.
+class ScheduleGroupDivisionViewEntityListing(PagedModel, Model):
+    """The ``ScheduleGroupDivisionViewEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ScheduleGroupDivisionView]; wire name ``entities``): -

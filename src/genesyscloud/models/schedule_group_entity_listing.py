@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .schedule_group import ScheduleGroup
     pass
 
 
-class ScheduleGroupEntityListing(Model):
-    """The ``ScheduleGroupEntityListing`` model.
+class ScheduleGroupEntityListing(PagedModel, Model):
+    """The ``ScheduleGroupEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ScheduleGroup]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .scheduled_trigger import ScheduledTrigger
     pass
 
 
-class ScheduledTriggerEntityListing(Model):
-    """The ``ScheduledTriggerEntityListing`` model.
+class ScheduledTriggerEntityListing(PagedModel, Model):
+    """The ``ScheduledTriggerEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ScheduledTrigger]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .script import Script
     pass
 
 
-class ScriptEntityListing(Model):
-    """The ``ScriptEntityListing`` model.
+class ScriptEntityListing(PagedModel, Model):
+    """The ``ScriptEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Script]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .journey_segment import JourneySegment
     pass
 
 
-class SegmentListing(Model):
-    """The ``SegmentListing`` model.
+class SegmentListing(PagedModel, Model):
+    """The ``SegmentListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[JourneySegment]; wire name ``entities``): -

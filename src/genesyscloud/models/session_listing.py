@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .session import Session
     pass
 
 
-class SessionListing(Model):
-    """The ``SessionListing`` model.
+class SessionListing(PagedModel, Model):
+    """The ``SessionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Session]; wire name ``entities``): -

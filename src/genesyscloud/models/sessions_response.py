@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .bot_flow_session import BotFlowSession
     pass
 
 
-class SessionsResponse(Model):
-    """The ``SessionsResponse`` model.
+class SessionsResponse(PagedModel, Model):
+    """The ``SessionsResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[BotFlowSession]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .share import Share
     pass
 
 
-class ShareEntityListing(Model):
-    """The ``ShareEntityListing`` model.
+class ShareEntityListing(PagedModel, Model):
+    """The ``ShareEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Share]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .site import Site
     pass
 
 
-class SiteEntityListing(Model):
-    """The ``SiteEntityListing`` model.
+class SiteEntityListing(PagedModel, Model):
+    """The ``SiteEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Site]; wire name ``entities``): -

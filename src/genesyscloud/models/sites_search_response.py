@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .site import Site
     pass
 
 
-class SitesSearchResponse(Model):
-    """The ``SitesSearchResponse`` model.
+class SitesSearchResponse(PagedModel, Model):
+    """The ``SitesSearchResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         total (int, required; wire name ``total``): The total number of results found

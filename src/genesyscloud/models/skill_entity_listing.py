@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .routing_skill import RoutingSkill
     pass
 
 
-class SkillEntityListing(Model):
-    """The ``SkillEntityListing`` model.
+class SkillEntityListing(PagedModel, Model):
+    """The ``SkillEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[RoutingSkill]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .skill_group_definition import SkillGroupDefinition
     pass
 
 
-class SkillGroupEntityListing(Model):
-    """The ``SkillGroupEntityListing`` model.
+class SkillGroupEntityListing(PagedModel, Model):
+    """The ``SkillGroupEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SkillGroupDefinition]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_reference_with_name import UserReferenceWithName
     pass
 
 
-class SkillGroupMemberEntityListing(Model):
-    """The ``SkillGroupMemberEntityListing`` model.
+class SkillGroupMemberEntityListing(PagedModel, Model):
+    """The ``SkillGroupMemberEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UserReferenceWithName]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .sms_address import SmsAddress
     pass
 
 
-class SmsAddressEntityListing(Model):
-    """The ``SmsAddressEntityListing`` model.
+class SmsAddressEntityListing(PagedModel, Model):
+    """The ``SmsAddressEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SmsAddress]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .sms_phone_number import SmsPhoneNumber
     pass
 
 
-class SmsPhoneNumberEntityListing(Model):
-    """The ``SmsPhoneNumberEntityListing`` model.
+class SmsPhoneNumberEntityListing(PagedModel, Model):
+    """The ``SmsPhoneNumberEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SmsPhoneNumber]; wire name ``entities``): -

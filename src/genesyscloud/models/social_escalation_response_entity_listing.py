@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .escalation_rule_response import EscalationRuleResponse
     pass
 
 
-class SocialEscalationResponseEntityListing(Model):
-    """The ``SocialEscalationResponseEntityListing`` model.
+class SocialEscalationResponseEntityListing(PagedModel, Model):
+    """The ``SocialEscalationResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[EscalationRuleResponse]; wire name ``entities``): -

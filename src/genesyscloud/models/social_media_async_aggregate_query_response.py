@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .social_media_aggregate_data_container import SocialMediaAggregateDataContainer
     pass
 
 
-class SocialMediaAsyncAggregateQueryResponse(Model):
-    """The ``SocialMediaAsyncAggregateQueryResponse`` model.
+class SocialMediaAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``SocialMediaAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[SocialMediaAggregateDataContainer]; wire name ``results``): -

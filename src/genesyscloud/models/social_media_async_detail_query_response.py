@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .social_media_detail_data_container import SocialMediaDetailDataContainer
     pass
 
 
-class SocialMediaAsyncDetailQueryResponse(Model):
-    """The ``SocialMediaAsyncDetailQueryResponse`` model.
+class SocialMediaAsyncDetailQueryResponse(PagedModel, Model):
+    """The ``SocialMediaAsyncDetailQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[SocialMediaDetailDataContainer]; wire name ``results``): -

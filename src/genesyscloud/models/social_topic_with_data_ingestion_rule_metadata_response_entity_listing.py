@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .social_topic_with_data_ingestion_rule_metadata_response import SocialTopicWithDataIngestionRuleMetadataResponse
     pass
 
 
-class SocialTopicWithDataIngestionRuleMetadataResponseEntityListing(Model):
-    """The ``SocialTopicWithDataIngestionRuleMetadataResponseEntityListing`` model.
+class SocialTopicWithDataIngestionRuleMetadataResponseEntityListing(PagedModel, Model):
+    """The ``SocialTopicWithDataIngestionRuleMetadataResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SocialTopicWithDataIngestionRuleMetadataResponse]; wire name ``entities``): -

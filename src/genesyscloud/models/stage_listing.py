@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .stage import Stage
     pass
 
 
-class StageListing(Model):
-    """The ``StageListing`` model.
+class StageListing(PagedModel, Model):
+    """The ``StageListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Stage]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .stageplan import Stageplan
     pass
 
 
-class StageplanListing(Model):
-    """The ``StageplanListing`` model.
+class StageplanListing(PagedModel, Model):
+    """The ``StageplanListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Stageplan]; wire name ``entities``): -

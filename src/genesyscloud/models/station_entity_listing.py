@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .station import Station
     pass
 
 
-class StationEntityListing(Model):
-    """The ``StationEntityListing`` model.
+class StationEntityListing(PagedModel, Model):
+    """The ``StationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Station]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .step import Step
     pass
 
 
-class StepListing(Model):
-    """The ``StepListing`` model.
+class StepListing(PagedModel, Model):
+    """The ``StepListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Step]; wire name ``entities``): -

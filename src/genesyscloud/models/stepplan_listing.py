@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .stepplan import Stepplan
     pass
 
 
-class StepplanListing(Model):
-    """The ``StepplanListing`` model.
+class StepplanListing(PagedModel, Model):
+    """The ``StepplanListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Stepplan]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .stt_engine_entity import SttEngineEntity
     pass
 
 
-class SttEngineEntityListing(Model):
-    """The ``SttEngineEntityListing`` model.
+class SttEngineEntityListing(PagedModel, Model):
+    """The ``SttEngineEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SttEngineEntity]; wire name ``entities``): -

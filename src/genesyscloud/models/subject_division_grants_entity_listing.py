@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .subject_division_grants import SubjectDivisionGrants
     pass
 
 
-class SubjectDivisionGrantsEntityListing(Model):
-    """The ``SubjectDivisionGrantsEntityListing`` model.
+class SubjectDivisionGrantsEntityListing(PagedModel, Model):
+    """The ``SubjectDivisionGrantsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SubjectDivisionGrants]; wire name ``entities``): -

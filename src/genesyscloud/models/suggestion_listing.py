@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .suggestion import Suggestion
     pass
 
 
-class SuggestionListing(Model):
-    """The ``SuggestionListing`` model.
+class SuggestionListing(PagedModel, Model):
+    """The ``SuggestionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Suggestion]; wire name ``entities``): -

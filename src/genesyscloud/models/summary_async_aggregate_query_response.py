@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .summary_aggregate_data_container import SummaryAggregateDataContainer
     pass
 
 
-class SummaryAsyncAggregateQueryResponse(Model):
-    """The ``SummaryAsyncAggregateQueryResponse`` model.
+class SummaryAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``SummaryAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[SummaryAggregateDataContainer]; wire name ``results``): -

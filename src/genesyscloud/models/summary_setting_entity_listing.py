@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .summary_setting import SummarySetting
     pass
 
 
-class SummarySettingEntityListing(Model):
-    """The ``SummarySettingEntityListing`` model.
+class SummarySettingEntityListing(PagedModel, Model):
+    """The ``SummarySettingEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SummarySetting]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .supported_content import SupportedContent
     pass
 
 
-class SupportedContentListing(Model):
-    """The ``SupportedContentListing`` model.
+class SupportedContentListing(PagedModel, Model):
+    """The ``SupportedContentListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SupportedContent]; wire name ``entities``): -

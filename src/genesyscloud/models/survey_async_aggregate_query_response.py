@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .survey_aggregate_data_container import SurveyAggregateDataContainer
     pass
 
 
-class SurveyAsyncAggregateQueryResponse(Model):
-    """The ``SurveyAsyncAggregateQueryResponse`` model.
+class SurveyAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``SurveyAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[SurveyAggregateDataContainer]; wire name ``results``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .survey_form_division_view import SurveyFormDivisionView
     pass
 
 
-class SurveyFormDivisionViewListing(Model):
-    """The ``SurveyFormDivisionViewListing`` model.
+class SurveyFormDivisionViewListing(PagedModel, Model):
+    """The ``SurveyFormDivisionViewListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SurveyFormDivisionView]; wire name ``entities``): -

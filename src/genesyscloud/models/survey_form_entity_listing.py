@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .survey_form import SurveyForm
     pass
 
 
-class SurveyFormEntityListing(Model):
-    """The ``SurveyFormEntityListing`` model.
+class SurveyFormEntityListing(PagedModel, Model):
+    """The ``SurveyFormEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SurveyForm]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .system_prompt_asset import SystemPromptAsset
     pass
 
 
-class SystemPromptAssetEntityListing(Model):
-    """The ``SystemPromptAssetEntityListing`` model.
+class SystemPromptAssetEntityListing(PagedModel, Model):
+    """The ``SystemPromptAssetEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SystemPromptAsset]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .system_prompt import SystemPrompt
     pass
 
 
-class SystemPromptEntityListing(Model):
-    """The ``SystemPromptEntityListing`` model.
+class SystemPromptEntityListing(PagedModel, Model):
+    """The ``SystemPromptEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SystemPrompt]; wire name ``entities``): -

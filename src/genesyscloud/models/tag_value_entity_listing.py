@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .tag_value import TagValue
     pass
 
 
-class TagValueEntityListing(Model):
-    """The ``TagValueEntityListing`` model.
+class TagValueEntityListing(PagedModel, Model):
+    """The ``TagValueEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TagValue]; wire name ``entities``): -

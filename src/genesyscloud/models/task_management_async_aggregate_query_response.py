@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .task_management_aggregate_data_container import TaskManagementAggregateDataContainer
     pass
 
 
-class TaskManagementAsyncAggregateQueryResponse(Model):
-    """The ``TaskManagementAsyncAggregateQueryResponse`` model.
+class TaskManagementAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``TaskManagementAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[TaskManagementAggregateDataContainer]; wire name ``results``): -

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .cursors import Cursors
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
     pass
 
 
-class TaskManagementObservationQueryResponse(Model):
-    """The ``TaskManagementObservationQueryResponse`` model.
+class TaskManagementObservationQueryResponse(PagedModel, Model):
+    """The ``TaskManagementObservationQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[TaskManagementObservationResult]; wire name ``results``): Query results

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .team import Team
     pass
 
 
-class TeamEntityListing(Model):
-    """The ``TeamEntityListing`` model.
+class TeamEntityListing(PagedModel, Model):
+    """The ``TeamEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Team]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .region_time_zone import RegionTimeZone
     pass
 
 
-class TimeZoneEntityListing(Model):
-    """The ``TimeZoneEntityListing`` model.
+class TimeZoneEntityListing(PagedModel, Model):
+    """The ``TimeZoneEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[RegionTimeZone]; wire name ``entities``): -

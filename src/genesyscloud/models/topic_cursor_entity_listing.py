@@ -7,13 +7,14 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     pass
 
 
-class TopicCursorEntityListing(Model):
-    """The ``TopicCursorEntityListing`` model.
+class TopicCursorEntityListing(PagedModel, Model):
+    """The ``TopicCursorEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[str]; wire name ``entities``): -

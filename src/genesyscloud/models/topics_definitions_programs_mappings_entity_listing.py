@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .topics_definitions_program_mappings import TopicsDefinitionsProgramMappings
     pass
 
 
-class TopicsDefinitionsProgramsMappingsEntityListing(Model):
-    """The ``TopicsDefinitionsProgramsMappingsEntityListing`` model.
+class TopicsDefinitionsProgramsMappingsEntityListing(PagedModel, Model):
+    """The ``TopicsDefinitionsProgramsMappingsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TopicsDefinitionsProgramMappings]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .listed_topic import ListedTopic
     pass
 
 
-class TopicsEntityListing(Model):
-    """The ``TopicsEntityListing`` model.
+class TopicsEntityListing(PagedModel, Model):
+    """The ``TopicsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[ListedTopic]; wire name ``entities``): -

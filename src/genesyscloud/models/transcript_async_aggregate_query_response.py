@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .transcript_aggregate_data_container import TranscriptAggregateDataContainer
     pass
 
 
-class TranscriptAsyncAggregateQueryResponse(Model):
-    """The ``TranscriptAsyncAggregateQueryResponse`` model.
+class TranscriptAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``TranscriptAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         results (list[TranscriptAggregateDataContainer]; wire name ``results``): -

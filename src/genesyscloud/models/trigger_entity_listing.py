@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .trigger import Trigger
     pass
 
 
-class TriggerEntityListing(Model):
-    """The ``TriggerEntityListing`` model.
+class TriggerEntityListing(PagedModel, Model):
+    """The ``TriggerEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Trigger]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .trunk_base import TrunkBase
     pass
 
 
-class TrunkBaseEntityListing(Model):
-    """The ``TrunkBaseEntityListing`` model.
+class TrunkBaseEntityListing(PagedModel, Model):
+    """The ``TrunkBaseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TrunkBase]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .trunk import Trunk
     pass
 
 
-class TrunkEntityListing(Model):
-    """The ``TrunkEntityListing`` model.
+class TrunkEntityListing(PagedModel, Model):
+    """The ``TrunkEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Trunk]; wire name ``entities``): -

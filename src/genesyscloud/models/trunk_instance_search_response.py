@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .trunk import Trunk
     pass
 
 
-class TrunkInstanceSearchResponse(Model):
-    """The ``TrunkInstanceSearchResponse`` model.
+class TrunkInstanceSearchResponse(PagedModel, Model):
+    """The ``TrunkInstanceSearchResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         total (int, required; wire name ``total``): The total number of results found

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .trustee import Trustee
     pass
 
 
-class TrustEntityListing(Model):
-    """The ``TrustEntityListing`` model.
+class TrustEntityListing(PagedModel, Model):
+    """The ``TrustEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Trustee]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .trust_group import TrustGroup
     pass
 
 
-class TrustGroupEntityListing(Model):
-    """The ``TrustGroupEntityListing`` model.
+class TrustGroupEntityListing(PagedModel, Model):
+    """The ``TrustGroupEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TrustGroup]; wire name ``entities``): -

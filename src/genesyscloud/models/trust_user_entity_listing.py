@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .trust_user import TrustUser
     pass
 
 
-class TrustUserEntityListing(Model):
-    """The ``TrustUserEntityListing`` model.
+class TrustUserEntityListing(PagedModel, Model):
+    """The ``TrustUserEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TrustUser]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .trustor import Trustor
     pass
 
 
-class TrustorEntityListing(Model):
-    """The ``TrustorEntityListing`` model.
+class TrustorEntityListing(PagedModel, Model):
+    """The ``TrustorEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Trustor]; wire name ``entities``): -

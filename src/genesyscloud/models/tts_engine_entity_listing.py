@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .tts_engine_entity import TtsEngineEntity
     pass
 
 
-class TtsEngineEntityListing(Model):
-    """The ``TtsEngineEntityListing`` model.
+class TtsEngineEntityListing(PagedModel, Model):
+    """The ``TtsEngineEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TtsEngineEntity]; wire name ``entities``): -

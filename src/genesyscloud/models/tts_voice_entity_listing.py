@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .tts_voice_entity import TtsVoiceEntity
     pass
 
 
-class TtsVoiceEntityListing(Model):
-    """The ``TtsVoiceEntityListing`` model.
+class TtsVoiceEntityListing(PagedModel, Model):
+    """The ``TtsVoiceEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TtsVoiceEntity]; wire name ``entities``): -

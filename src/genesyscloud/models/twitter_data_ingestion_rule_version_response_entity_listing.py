@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .twitter_data_ingestion_rule_version_response import TwitterDataIngestionRuleVersionResponse
     pass
 
 
-class TwitterDataIngestionRuleVersionResponseEntityListing(Model):
-    """The ``TwitterDataIngestionRuleVersionResponseEntityListing`` model.
+class TwitterDataIngestionRuleVersionResponseEntityListing(PagedModel, Model):
+    """The ``TwitterDataIngestionRuleVersionResponseEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TwitterDataIngestionRuleVersionResponse]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .twitter_integration import TwitterIntegration
     pass
 
 
-class TwitterIntegrationEntityListing(Model):
-    """The ``TwitterIntegrationEntityListing`` model.
+class TwitterIntegrationEntityListing(PagedModel, Model):
+    """The ``TwitterIntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[TwitterIntegration]; wire name ``entities``): -

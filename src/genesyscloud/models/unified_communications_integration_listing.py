@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .unified_communications_integration import UnifiedCommunicationsIntegration
     pass
 
 
-class UnifiedCommunicationsIntegrationListing(Model):
-    """The ``UnifiedCommunicationsIntegrationListing`` model.
+class UnifiedCommunicationsIntegrationListing(PagedModel, Model):
+    """The ``UnifiedCommunicationsIntegrationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UnifiedCommunicationsIntegration]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .program import Program
     pass
 
 
-class UnpublishedProgramsEntityListing(Model):
-    """The ``UnpublishedProgramsEntityListing`` model.
+class UnpublishedProgramsEntityListing(PagedModel, Model):
+    """The ``UnpublishedProgramsEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Program]; wire name ``entities``): -

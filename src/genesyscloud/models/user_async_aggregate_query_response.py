@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_aggregate_data_container import UserAggregateDataContainer
     pass
 
 
-class UserAsyncAggregateQueryResponse(Model):
-    """The ``UserAsyncAggregateQueryResponse`` model.
+class UserAsyncAggregateQueryResponse(PagedModel, Model):
+    """The ``UserAsyncAggregateQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         system_to_organization_mappings (dict[str, list[str]]; wire name

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user import User
     pass
 
 
-class UserEntityListing(Model):
-    """The ``UserEntityListing`` model.
+class UserEntityListing(PagedModel, Model):
+    """The ``UserEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[User]; wire name ``entities``): -

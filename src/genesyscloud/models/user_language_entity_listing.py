@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_routing_language import UserRoutingLanguage
     pass
 
 
-class UserLanguageEntityListing(Model):
-    """The ``UserLanguageEntityListing`` model.
+class UserLanguageEntityListing(PagedModel, Model):
+    """The ``UserLanguageEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UserRoutingLanguage]; wire name ``entities``): -

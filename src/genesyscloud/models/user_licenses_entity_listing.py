@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_licenses import UserLicenses
     pass
 
 
-class UserLicensesEntityListing(Model):
-    """The ``UserLicensesEntityListing`` model.
+class UserLicensesEntityListing(PagedModel, Model):
+    """The ``UserLicensesEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UserLicenses]; wire name ``entities``): -

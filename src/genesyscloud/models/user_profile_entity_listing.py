@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_profile import UserProfile
     pass
 
 
-class UserProfileEntityListing(Model):
-    """The ``UserProfileEntityListing`` model.
+class UserProfileEntityListing(PagedModel, Model):
+    """The ``UserProfileEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UserProfile]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_queue import UserQueue
     pass
 
 
-class UserQueueEntityListing(Model):
-    """The ``UserQueueEntityListing`` model.
+class UserQueueEntityListing(PagedModel, Model):
+    """The ``UserQueueEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UserQueue]; wire name ``entities``): -

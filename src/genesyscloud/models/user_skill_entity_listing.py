@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_routing_skill import UserRoutingSkill
     pass
 
 
-class UserSkillEntityListing(Model):
-    """The ``UserSkillEntityListing`` model.
+class UserSkillEntityListing(PagedModel, Model):
+    """The ``UserSkillEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UserRoutingSkill]; wire name ``entities``): -

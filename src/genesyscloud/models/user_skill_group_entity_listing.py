@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .skill_group import SkillGroup
     pass
 
 
-class UserSkillGroupEntityListing(Model):
-    """The ``UserSkillGroupEntityListing`` model.
+class UserSkillGroupEntityListing(PagedModel, Model):
+    """The ``UserSkillGroupEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[SkillGroup]; wire name ``entities``): -

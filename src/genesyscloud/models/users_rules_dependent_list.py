@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .users_rules_dependent import UsersRulesDependent
     pass
 
 
-class UsersRulesDependentList(Model):
-    """The ``UsersRulesDependentList`` model.
+class UsersRulesDependentList(PagedModel, Model):
+    """The ``UsersRulesDependentList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UsersRulesDependent]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .user_reference import UserReference
     pass
 
 
-class UsersRulesQueryResponse(Model):
-    """The ``UsersRulesQueryResponse`` model.
+class UsersRulesQueryResponse(PagedModel, Model):
+    """The ``UsersRulesQueryResponse`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UserReference]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .utilization_label import UtilizationLabel
     pass
 
 
-class UtilizationLabelEntityListing(Model):
-    """The ``UtilizationLabelEntityListing`` model.
+class UtilizationLabelEntityListing(PagedModel, Model):
+    """The ``UtilizationLabelEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[UtilizationLabel]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .v3_synchronization_deletion import V3SynchronizationDeletion
     pass
 
 
-class V3SynchronizationDeletionListing(Model):
-    """The ``V3SynchronizationDeletionListing`` model.
+class V3SynchronizationDeletionListing(PagedModel, Model):
+    """The ``V3SynchronizationDeletionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[V3SynchronizationDeletion]; wire name ``entities``): -

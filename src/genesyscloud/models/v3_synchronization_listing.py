@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .v3_synchronization import V3Synchronization
     pass
 
 
-class V3SynchronizationListing(Model):
-    """The ``V3SynchronizationListing`` model.
+class V3SynchronizationListing(PagedModel, Model):
+    """The ``V3SynchronizationListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[V3Synchronization]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .v3_synchronization_upload import V3SynchronizationUpload
     pass
 
 
-class V3SynchronizationUploadListing(Model):
-    """The ``V3SynchronizationUploadListing`` model.
+class V3SynchronizationUploadListing(PagedModel, Model):
+    """The ``V3SynchronizationUploadListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[V3SynchronizationUpload]; wire name ``entities``): -

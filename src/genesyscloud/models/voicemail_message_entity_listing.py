@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .voicemail_message import VoicemailMessage
     pass
 
 
-class VoicemailMessageEntityListing(Model):
-    """The ``VoicemailMessageEntityListing`` model.
+class VoicemailMessageEntityListing(PagedModel, Model):
+    """The ``VoicemailMessageEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[VoicemailMessage]; wire name ``entities``): -

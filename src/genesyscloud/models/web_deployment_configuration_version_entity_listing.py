@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .web_deployment_configuration_version import WebDeploymentConfigurationVersion
     pass
 
 
-class WebDeploymentConfigurationVersionEntityListing(Model):
-    """The ``WebDeploymentConfigurationVersionEntityListing`` model.
+class WebDeploymentConfigurationVersionEntityListing(PagedModel, Model):
+    """The ``WebDeploymentConfigurationVersionEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WebDeploymentConfigurationVersion]; wire name ``entities``): -

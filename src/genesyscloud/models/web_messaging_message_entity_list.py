@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .web_messaging_message import WebMessagingMessage
     pass
 
 
-class WebMessagingMessageEntityList(Model):
-    """The ``WebMessagingMessageEntityList`` model.
+class WebMessagingMessageEntityList(PagedModel, Model):
+    """The ``WebMessagingMessageEntityList`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WebMessagingMessage]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .whats_app_integration import WhatsAppIntegration
     pass
 
 
-class WhatsAppIntegrationEntityListing(Model):
-    """The ``WhatsAppIntegrationEntityListing`` model.
+class WhatsAppIntegrationEntityListing(PagedModel, Model):
+    """The ``WhatsAppIntegrationEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WhatsAppIntegration]; wire name ``entities``): -

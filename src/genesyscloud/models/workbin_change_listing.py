@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workitems_change_workbin_delta import WorkitemsChangeWorkbinDelta
     pass
 
 
-class WorkbinChangeListing(Model):
-    """The ``WorkbinChangeListing`` model.
+class WorkbinChangeListing(PagedModel, Model):
+    """The ``WorkbinChangeListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkitemsChangeWorkbinDelta]; wire name ``entities``): -

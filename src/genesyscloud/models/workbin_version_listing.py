@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workbin_version import WorkbinVersion
     pass
 
 
-class WorkbinVersionListing(Model):
-    """The ``WorkbinVersionListing`` model.
+class WorkbinVersionListing(PagedModel, Model):
+    """The ``WorkbinVersionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkbinVersion]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workitems_change_workitem_delta import WorkitemsChangeWorkitemDelta
     pass
 
 
-class WorkitemChangeListing(Model):
-    """The ``WorkitemChangeListing`` model.
+class WorkitemChangeListing(PagedModel, Model):
+    """The ``WorkitemChangeListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkitemsChangeWorkitemDelta]; wire name ``entities``): -

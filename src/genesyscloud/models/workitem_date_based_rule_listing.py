@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workitem_date_based_rule import WorkitemDateBasedRule
     pass
 
 
-class WorkitemDateBasedRuleListing(Model):
-    """The ``WorkitemDateBasedRuleListing`` model.
+class WorkitemDateBasedRuleListing(PagedModel, Model):
+    """The ``WorkitemDateBasedRuleListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkitemDateBasedRule]; wire name ``entities``): -

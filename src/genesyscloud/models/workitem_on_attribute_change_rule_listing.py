@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workitem_on_attribute_change_rule import WorkitemOnAttributeChangeRule
     pass
 
 
-class WorkitemOnAttributeChangeRuleListing(Model):
-    """The ``WorkitemOnAttributeChangeRuleListing`` model.
+class WorkitemOnAttributeChangeRuleListing(PagedModel, Model):
+    """The ``WorkitemOnAttributeChangeRuleListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkitemOnAttributeChangeRule]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workitem_on_create_rule import WorkitemOnCreateRule
     pass
 
 
-class WorkitemOnCreateRuleListing(Model):
-    """The ``WorkitemOnCreateRuleListing`` model.
+class WorkitemOnCreateRuleListing(PagedModel, Model):
+    """The ``WorkitemOnCreateRuleListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkitemOnCreateRule]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workitem_version import WorkitemVersion
     pass
 
 
-class WorkitemVersionListing(Model):
-    """The ``WorkitemVersionListing`` model.
+class WorkitemVersionListing(PagedModel, Model):
+    """The ``WorkitemVersionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkitemVersion]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workitem_wrapup import WorkitemWrapup
     pass
 
 
-class WorkitemWrapupEntityListing(Model):
-    """The ``WorkitemWrapupEntityListing`` model.
+class WorkitemWrapupEntityListing(PagedModel, Model):
+    """The ``WorkitemWrapupEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkitemWrapup]; wire name ``entities``): -

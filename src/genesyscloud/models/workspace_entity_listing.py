@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workspace import Workspace
     pass
 
 
-class WorkspaceEntityListing(Model):
-    """The ``WorkspaceEntityListing`` model.
+class WorkspaceEntityListing(PagedModel, Model):
+    """The ``WorkspaceEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[Workspace]; wire name ``entities``): -

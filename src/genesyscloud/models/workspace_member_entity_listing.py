@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workspace_member import WorkspaceMember
     pass
 
 
-class WorkspaceMemberEntityListing(Model):
-    """The ``WorkspaceMemberEntityListing`` model.
+class WorkspaceMemberEntityListing(PagedModel, Model):
+    """The ``WorkspaceMemberEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkspaceMember]; wire name ``entities``): -

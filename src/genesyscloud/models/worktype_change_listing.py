@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .workitems_change_worktype_delta import WorkitemsChangeWorktypeDelta
     pass
 
 
-class WorktypeChangeListing(Model):
-    """The ``WorktypeChangeListing`` model.
+class WorktypeChangeListing(PagedModel, Model):
+    """The ``WorktypeChangeListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorkitemsChangeWorktypeDelta]; wire name ``entities``): -

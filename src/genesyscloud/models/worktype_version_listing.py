@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .worktype_version import WorktypeVersion
     pass
 
 
-class WorktypeVersionListing(Model):
-    """The ``WorktypeVersionListing`` model.
+class WorktypeVersionListing(PagedModel, Model):
+    """The ``WorktypeVersionListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WorktypeVersion]; wire name ``entities``): -

@@ -7,14 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesyscloud._core.models import Model
+from genesyscloud._core.pagination import PagedModel
 
 if TYPE_CHECKING:
     from .wrapup_code import WrapupCode
     pass
 
 
-class WrapupCodeEntityListing(Model):
-    """The ``WrapupCodeEntityListing`` model.
+class WrapupCodeEntityListing(PagedModel, Model):
+    """The ``WrapupCodeEntityListing`` model. A listing: ``iter_pages()`` and ``auto_paging_iter()`` follow every page.
 
     Attributes:
         entities (list[WrapupCode]; wire name ``entities``): -
