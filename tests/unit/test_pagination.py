@@ -116,3 +116,14 @@ def test_unpaged_result_says_so():
     page = genesyscloud.models.UserEntityListing.from_dict({"entities": []})
     with pytest.raises(TypeError, match="did not come from a paged operation"):
         list(page.auto_paging_iter())
+
+
+def test_a_next_uri_that_is_not_an_api_path_stops_with_a_warning():
+    def handler(request):
+        return httpx.Response(200, json={"entities": [{"id": "1"}], "nextUri": "nextUri-value"})
+
+    client = _client(handler)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = list(client.agent_assistants.get_assistants().auto_paging_iter())
+    assert len(got) == 1 and any("not an API path" in str(w.message) for w in caught)

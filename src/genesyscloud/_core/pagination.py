@@ -124,6 +124,10 @@ def next_step(pager: Pager, page: Any) -> Step | None:
         uri = _get(page, "nextUri")
         if not uri:
             return None
+        if not isinstance(uri, str) or not urlsplit(uri).path.startswith("/api/"):
+            warnings.warn(f"{op.method_name}: ignoring a nextUri that is not an API path: {str(uri)[:80]!r}",
+                          PaginationWarning, stacklevel=4)
+            return None
         return None if _token_repeated(pager, uri) else _path_step(uri)
     if style in ("cursor", "cursors_after"):
         if style == "cursor":
