@@ -1,0 +1,1 @@
+"""Helpers for the sandbox integration tests."""
