@@ -1,0 +1,84 @@
+"""The ``genesys-cloud`` command line tool (extra ``cli``: Click, Rich, PyYAML, keyring).
+
+Every operation of the Platform API is a command, ``genesys-cloud <group> <method>``,
+built at run time from the operation descriptors; plus ``api`` (raw calls), ``login``,
+``logout``, ``whoami``, ``profiles``, ``sandbox serve``, ``demo`` and ``completion``.
+
+Exit codes: 0 success, 1 API error, 2 usage error, 3 auth error, 4 connection error,
+130 interrupted. Errors are one line on stderr (status, code, message, correlation id);
+``--verbose`` adds every request and response with credentials redacted.
+
+Importing this package is cheap; Click is imported by :func:`main`, Rich only when a
+table or a progress bar is drawn.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Any, Sequence
+
+__all__ = ["main", "run"]
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the tool with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    from ._app import build_root
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = any(a in ("-v", "--verbose") for a in args)
+    root = build_root()
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        return _run(root, args, verbose)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def _run(root: Any, args: list[str], verbose: bool) -> int:
+    import click
+
+    from ._app import PROG
+    from ._errors import EXIT_INTERRUPTED, EXIT_USAGE, describe, exit_code
+
+    try:
+        root.main(args=args, prog_name=PROG, standalone_mode=False,
+                  complete_var="_GENESYS_CLOUD_COMPLETE")
+        return 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code if exc.exit_code not in (0, 1) else EXIT_USAGE
+    except (click.Abort, KeyboardInterrupt):
+        sys.stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (genesys-cloud ... | head): not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+    except Exception as exc:
+        from .._core.errors import GenesysCloudError
+        from ._errors import CLIError
+        from ._profiles import ProfileError
+
+        if verbose and not isinstance(exc, GenesysCloudError | CLIError | ProfileError):
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(describe(exc) + "\n")
+        return exit_code(exc)
+
+
+def main() -> None:
+    """Entry point of ``genesys-cloud`` (exits with the tool's exit code)."""
+    sys.exit(run())
