@@ -29,6 +29,7 @@ from starlette.routing import Mount, Route
 
 from ._errors import ApiError, LoginError, api_error_body
 from ._login import LoginService, parse_form
+from . import _paging  # noqa: F401  (registers the paging resources' handlers)
 from ._resources import HANDLERS, Ctx, iso
 from ._router import SpecRouter
 from ._state import Fault, SandboxConfig, SandboxState

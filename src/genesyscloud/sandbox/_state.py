@@ -136,6 +136,7 @@ class SandboxState:
         self.usage: dict[str, dict[tuple[str, str], dict[str, int]]] = {}
         self.usage_queries: dict[str, dict[str, Any]] = {}
         self.authorizations: dict[tuple[str, str], dict[str, Any]] = {}
+        self.paging: dict[str, Any] = {"jobs": {}}  # generated listings and analytics jobs (_paging.py)
         self.secrets: dict[str, str] = {self.config.client_id: self.config.client_secret}
         self.clients: dict[str, dict[str, Any]] = {}
         self._loaded = False
