@@ -31,9 +31,23 @@ from ._core.errors import (
 )
 from ._core.models import NULL, Model
 from ._core.retry import RetryPolicy
-from ._regions import Region
+from ._core.errors import ConfigError
+from ._core.logging import LogSettings
+from ._regions import Gateway, Region
 from ._version import __version__
-from .auth import AccessToken, ClientCredentials, Grant, Token
+from .auth import (
+    AccessToken,
+    AuthorizationCode,
+    ClientCredentials,
+    FileTokenStore,
+    Grant,
+    MemoryTokenStore,
+    Pkce,
+    RefreshToken,
+    Saml2Bearer,
+    Token,
+    TokenStore,
+)
 
 if TYPE_CHECKING:
     from ._core.operation import Operation
@@ -44,10 +58,22 @@ __all__ = [
     "AsyncGenesysCloud",
     "ClientOptions",
     "ClientCredentials",
+    "AuthorizationCode",
+    "RefreshToken",
+    "Pkce",
+    "Saml2Bearer",
     "AccessToken",
+    "interactive_login",
     "Grant",
     "Token",
+    "TokenStore",
+    "MemoryTokenStore",
+    "FileTokenStore",
+    "RedisTokenStore",
     "Region",
+    "Gateway",
+    "ConfigError",
+    "LogSettings",
     "RetryPolicy",
     "Model",
     "NULL",
@@ -96,6 +122,10 @@ def __getattr__(name: str) -> Any:
         from ._core.response import APIResponse
 
         return APIResponse
+    if name in ("interactive_login", "RedisTokenStore"):
+        from . import auth
+
+        return getattr(auth, name)
     if name == "models":
         import importlib
 

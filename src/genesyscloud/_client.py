@@ -6,21 +6,22 @@ on the first request (importing ``genesyscloud`` and building a client stay chea
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import inspect
 import os
 import platform
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Generator, Mapping
 
+from ._core.logging import HttpLogger, LogSettings
 from ._core.response import APIResponse, decode
 from ._core.retry import RetryPolicy
 from ._core.send import call_flow, token_flow
-from ._regions import Hosts, Region, resolve_hosts
+from ._regions import Gateway, Hosts, Region, resolve_hosts
 from ._resources import AsyncResources, SyncResources
 from ._version import __version__
-from .auth import AccessToken, ClientCredentials, Grant, Token, TokenRequest
+from .auth import AccessToken, ClientCredentials, Grant, Token, TokenRequest, TokenStore
 from .auth._manager import TokenManager
 
 if TYPE_CHECKING:
@@ -31,7 +32,22 @@ if TYPE_CHECKING:
 
 __all__ = ["GenesysCloud", "AsyncGenesysCloud", "ClientOptions"]
 
+class _NotGiven:
+    """The default of arguments whose ``None`` means something else."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_GIVEN: Any = _NotGiven()
 DEFAULT_TIMEOUT = 30.0
+#: seconds: connect, read, write, pool (never infinite)
+DEFAULT_TIMEOUTS = {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 10.0}
+DEFAULT_MAX_CONNECTIONS = 100
+DEFAULT_MAX_KEEPALIVE = 20
 USER_AGENT = f"genesyscloud-python/{__version__} (Python {platform.python_version()})"
 
 
@@ -45,6 +61,11 @@ class ClientOptions:
         retry: the :class:`RetryPolicy`.
         default_headers: headers sent on every API request.
         return_extended_responses: return :class:`APIResponse` from every call.
+        log: the :class:`LogSettings`.
+        pre_request_hook: called with each outgoing API request (an object with
+            ``method``, ``url``, ``params``, ``headers``, ``content``; it may change
+            ``headers``) before it is sent; may be a coroutine function on the async client.
+        post_request_hook: called with each ``httpx.Response`` of an API request.
     """
 
     hosts: Hosts
@@ -52,6 +73,100 @@ class ClientOptions:
     retry: RetryPolicy = RetryPolicy()
     default_headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
     return_extended_responses: bool = False
+    log: LogSettings = LogSettings()
+    pre_request_hook: Any = None
+    post_request_hook: Any = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Transport:
+    """How the lazily created ``httpx`` client is built."""
+
+    proxy: str | None = dataclasses.field(default=None, repr=False)  # may hold inline credentials
+    proxy_username: str | None = None
+    proxy_password: str | None = dataclasses.field(default=None, repr=False)
+    verify_ssl: bool = True
+    ssl_ca_cert: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_keepalive_connections: int = DEFAULT_MAX_KEEPALIVE
+    trust_env: bool = True
+
+    def httpx_kwargs(self) -> dict[str, Any]:
+        import httpx
+
+        kwargs: dict[str, Any] = {
+            "follow_redirects": False,
+            "trust_env": self.trust_env,
+            "limits": httpx.Limits(max_connections=self.max_connections,
+                                   max_keepalive_connections=self.max_keepalive_connections),
+        }
+        if self.proxy:
+            auth = (self.proxy_username, self.proxy_password or "") if self.proxy_username else None
+            kwargs["proxy"] = httpx.Proxy(self.proxy, auth=auth)
+        if self.ssl_ca_cert or self.cert_file or not self.verify_ssl:
+            import ssl
+
+            if self.ssl_ca_cert:
+                context = ssl.create_default_context(cafile=self.ssl_ca_cert)
+            else:
+                import certifi
+
+                context = ssl.create_default_context(cafile=certifi.where())
+            if self.cert_file:
+                context.load_cert_chain(self.cert_file, self.key_file)
+            if not self.verify_ssl:
+                import logging
+
+                logging.getLogger("genesyscloud").warning("TLS certificate verification is off (verify_ssl=False)")
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            kwargs["verify"] = context
+        return kwargs
+
+
+def _check_timeout(timeout: Any) -> Any:
+    """Validate a timeout without importing httpx; returns it unchanged."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool):
+        raise ValueError("timeout must be seconds (float), a mapping or an httpx.Timeout, not a bool")
+    if isinstance(timeout, int | float):
+        if not 0 < timeout < float("inf"):
+            raise ValueError("timeout must be a positive, finite number of seconds")
+        return timeout
+    if isinstance(timeout, Mapping):
+        unknown = set(timeout) - {"connect", "read", "write", "pool", "timeout"}
+        if unknown:
+            raise ValueError(f"timeout mapping has unknown keys {sorted(unknown)}; use connect, read, write, pool")
+        for key, value in timeout.items():
+            _check_timeout(value) if value is not None else None
+            if value is None:
+                raise ValueError(f"timeout[{key!r}] must be seconds, not None (timeouts are never infinite)")
+        return dict(timeout)
+    if type(timeout).__module__.startswith("httpx"):
+        for key in ("connect", "read", "write", "pool"):
+            if getattr(timeout, key, None) is None:
+                raise ValueError(f"httpx.Timeout {key} is None (infinite); give seconds")
+        return timeout
+    raise TypeError(f"timeout must be seconds (float), a mapping or an httpx.Timeout, got {type(timeout).__name__}")
+
+
+def _httpx_timeout(timeout: Any) -> Any:
+    import httpx
+
+    if timeout is None:
+        return httpx.Timeout(**DEFAULT_TIMEOUTS)
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, Mapping):
+        base = float(timeout.get("timeout", DEFAULT_TIMEOUT))
+        parts = {k: min(v, base) if k in ("connect", "pool") else base for k, v in DEFAULT_TIMEOUTS.items()}
+        parts.update({k: float(v) for k, v in timeout.items() if k != "timeout"})
+        return httpx.Timeout(**parts)
+    t = float(timeout)
+    return httpx.Timeout(t, connect=min(DEFAULT_TIMEOUTS["connect"], t), pool=min(DEFAULT_TIMEOUTS["pool"], t))
 
 
 class _Shared:
@@ -63,6 +178,38 @@ class _Shared:
         self.owns_http = owns_http
         self.lock = threading.Lock()
         self.closed = False
+        self.options: ClientOptions | None = None  # the base options; swapped whole on live reload
+        self.transport = _Transport()
+        self.loggers: dict[LogSettings, HttpLogger] = {}
+        self.watcher: Any = None  # the live-reload watcher, when on
+        self.config_source: Any = None  # where layered settings came from (from_config, config_file=)
+        self.reloads = 0
+
+    def logger(self, settings: LogSettings) -> HttpLogger:
+        found = self.loggers.get(settings)
+        if found is None:
+            with self.lock:
+                found = self.loggers.setdefault(settings, HttpLogger(settings))
+        return found
+
+    def shutdown(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            watcher.stop()
+        for logger in list(self.loggers.values()):
+            logger.close()
+
+
+def _proxy_url(proxy: str) -> str:
+    """Validate a proxy URL (``http://``, ``https://`` or ``socks5://``; credentials may be inline)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(proxy, str):
+        raise TypeError(f"proxy must be a URL string, got {type(proxy).__name__}")
+    parts = urlsplit(proxy.strip() if "://" in proxy else "http://" + proxy.strip())
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        raise ValueError("proxy must be a URL such as 'http://proxy.example.com:3128'")
+    return parts.geturl()
 
 
 def _auth_from_env() -> Grant | None:
@@ -87,56 +234,210 @@ class _BaseClient:
         *,
         region: str | Region | None = None,
         auth: Grant | None = None,
+        token_store: TokenStore | None = None,
+        refresh_window: float | None = None,
+        refresh_token_wait_time: float | None = None,
+        should_refresh_access_token: bool | None = None,
+        on_token: Any = None,
         api_host: str | None = None,
         login_host: str | None = None,
-        timeout: Any = DEFAULT_TIMEOUT,
-        max_retries: int = 3,
+        timeout: Any = NOT_GIVEN,
+        max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        gateway: Gateway | None = None,
+        proxy: str | None = None,
+        proxy_username: str | None = None,
+        proxy_password: str | None = None,
+        verify_ssl: bool | None = None,
+        ssl_ca_cert: str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
+        max_connections: int | None = None,
+        max_keepalive_connections: int | None = None,
+        trust_env: bool | None = None,
+        pre_request_hook: Any = None,
+        post_request_hook: Any = None,
+        log_settings: LogSettings | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+        profile: str | None = None,
+        live_reload_config: bool | None = None,
         http_client: Any = None,
-        return_extended_responses: bool = False,
+        return_extended_responses: bool | None = None,
     ) -> None:
+        if config_file is not None or profile is not None or live_reload_config:
+            # layered settings: these arguments > environment > file > defaults
+            from . import _config
+
+            given = {k: v for k, v in locals().items() if k not in ("self", "__class__") and v is not NOT_GIVEN}
+            kwargs, source = _config.client_kwargs(_BaseClient.__init__, given, config_file=config_file,
+                                                   profile=profile, require_file=True)
+            live = kwargs.pop("live_reload_config", False)
+            _BaseClient.__init__(self, **kwargs)
+            self._shared.config_source = source
+            if live:
+                self._start_live_reload(source)
+            return
         if auth is not None and not isinstance(auth, Grant):
             raise TypeError(f"auth must be a grant such as ClientCredentials(...), got {type(auth).__name__}")
         if timeout is None:
-            raise ValueError("timeout must not be None: give seconds (float) or an httpx.Timeout")
-        if isinstance(timeout, int | float) and timeout <= 0:
-            raise ValueError("timeout must be a positive number of seconds")
-        if not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError("timeout must not be None (timeouts are never infinite): give seconds (float), "
+                             "a mapping of connect/read/write/pool seconds, or an httpx.Timeout")
+        timeout = None if timeout is NOT_GIVEN else _check_timeout(timeout)
+        if max_retries is not None and (not isinstance(max_retries, int) or isinstance(max_retries, bool)
+                                        or max_retries < 0):
             raise ValueError("max_retries must be an int >= 0")
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise TypeError(f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}")
         policy = retry_policy or RetryPolicy()
-        if retry_policy is None or max_retries != 3:
+        if max_retries is not None:
             policy = dataclasses.replace(policy, max_retries=max_retries)
-        self._options = ClientOptions(
-            hosts=resolve_hosts(region, api_host, login_host),
+        if log_settings is not None and not isinstance(log_settings, LogSettings):
+            raise TypeError(f"log_settings must be a LogSettings, got {type(log_settings).__name__}")
+        for name, hook in (("pre_request_hook", pre_request_hook), ("post_request_hook", post_request_hook)):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{name} must be callable")
+        for name, path in (("ssl_ca_cert", ssl_ca_cert), ("cert_file", cert_file), ("key_file", key_file)):
+            if path is not None and not os.path.isfile(path):
+                raise ValueError(f"{name}: no such file: {path!r}")
+        if key_file is not None and cert_file is None:
+            raise ValueError("key_file needs cert_file (mutual TLS takes a certificate and its key)")
+        if proxy_password is not None and proxy_username is None:
+            raise ValueError("proxy_password needs proxy_username")
+        for name, value, minimum in (("max_connections", max_connections, 1),
+                                     ("max_keepalive_connections", max_keepalive_connections, 0)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < minimum):
+                raise ValueError(f"{name} must be an int >= {minimum}")
+        transport = _Transport(
+            proxy=_proxy_url(proxy) if proxy else None,
+            proxy_username=proxy_username,
+            proxy_password=proxy_password,
+            verify_ssl=True if verify_ssl is None else bool(verify_ssl),
+            ssl_ca_cert=ssl_ca_cert,
+            cert_file=cert_file,
+            key_file=key_file,
+            max_connections=max_connections or DEFAULT_MAX_CONNECTIONS,
+            max_keepalive_connections=(DEFAULT_MAX_KEEPALIVE if max_keepalive_connections is None
+                                       else max_keepalive_connections),
+            trust_env=True if trust_env is None else bool(trust_env),
+        )
+        options = ClientOptions(
+            hosts=resolve_hosts(region, api_host, login_host, gateway),
             timeout=timeout,
             retry=policy,
             default_headers=dict(default_headers or {}),
-            return_extended_responses=return_extended_responses,
+            return_extended_responses=bool(return_extended_responses),
+            log=log_settings or LogSettings(),
+            pre_request_hook=pre_request_hook,
+            post_request_hook=post_request_hook,
         )
-        self._shared = _Shared(TokenManager(auth) if auth is not None else None, http_client, http_client is None)
+        self._overrides: dict[str, Any] = {}
+        self._cache: tuple[ClientOptions, ClientOptions] | None = None
+        tokens = None if auth is None else TokenManager(
+            auth, store=token_store, refresh_window=refresh_window,
+            refresh_token_wait_time=10.0 if refresh_token_wait_time is None else refresh_token_wait_time,
+            should_refresh_access_token=should_refresh_access_token is not False, on_token=on_token,
+            login_host=options.hosts.login)
+        self._shared = _Shared(tokens, http_client, http_client is None)
+        self._shared.options = options
+        self._shared.transport = transport
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Any:
         """Build a client from ``GENESYSCLOUD_REGION``, ``GENESYSCLOUD_API_HOST``,
-        ``GENESYSCLOUD_OAUTHCLIENT_ID``/``_SECRET`` or ``GENESYSCLOUD_ACCESS_TOKEN``;
-        keyword arguments win over the environment.
+        ``GENESYSCLOUD_OAUTHCLIENT_ID``/``_SECRET`` or ``GENESYSCLOUD_ACCESS_TOKEN``,
+        over the configuration file when one exists (``$GENESYSCLOUD_CONFIG_FILE`` or
+        ``~/.genesyscloudpython/config``, profile ``$GENESYSCLOUD_PROFILE``); keyword
+        arguments win over both.
 
         Raises:
-            ValueError: an incomplete or invalid setting.
+            ConfigError (a ``ValueError``): an incomplete or invalid setting or file.
         """
-        kwargs: dict[str, Any] = {}
-        if os.environ.get("GENESYSCLOUD_REGION"):
-            kwargs["region"] = os.environ["GENESYSCLOUD_REGION"]
-        if os.environ.get("GENESYSCLOUD_API_HOST"):
-            kwargs["api_host"] = os.environ["GENESYSCLOUD_API_HOST"]
-        auth = _auth_from_env()
-        if auth is not None:
-            kwargs["auth"] = auth
-        kwargs.update(overrides)
-        return cls(**kwargs)
+        return cls._layered(overrides, config_file=None, profile=overrides.pop("profile", None), require_file=False)
+
+    @classmethod
+    def from_config(cls, config_file: str | os.PathLike[str] | None = None, *, profile: str | None = None,
+                    **overrides: Any) -> Any:
+        """Build a client from a configuration file (INI or JSON, see :mod:`genesyscloud._config`),
+        default ``~/.genesyscloudpython/config``; environment variables and keyword
+        arguments win over it. ``[general] live_reload_config = true`` turns live reload on.
+
+        Raises:
+            ConfigError (a ``ValueError``): a missing or malformed file, an unknown
+                section, key or profile, or a bad value; the message names the file,
+                section and key and what was expected.
+        """
+        return cls._layered(overrides, config_file=config_file, profile=profile, require_file=True)
+
+    @classmethod
+    def _layered(cls, overrides: dict[str, Any], *, config_file: Any, profile: str | None,
+                 require_file: bool) -> Any:
+        from . import _config
+
+        kwargs, source = _config.client_kwargs(_BaseClient.__init__, overrides, config_file=config_file,
+                                               profile=profile, require_file=require_file)
+        live = kwargs.pop("live_reload_config", False)
+        client = cls(**kwargs)
+        client._shared.config_source = source
+        if live:
+            client._start_live_reload(source)
+        return client
+
+    # -- live reload -----------------------------------------------------------------
+
+    def _start_live_reload(self, source: Any) -> None:
+        from ._config import ConfigWatcher
+
+        if source is None or source.path is None:
+            from ._core.errors import ConfigError
+
+            raise ConfigError("live_reload_config needs a configuration file", key="live_reload_config")
+        shared = self._shared
+        if shared.watcher is None:
+            shared.watcher = ConfigWatcher(source, shared)
+            shared.watcher.start()
+
+    def reload_config(self) -> None:
+        """Re-read the configuration file now and apply its logging, retry and timeout
+        settings (arguments and environment still win); the change takes effect at
+        the next request. Works for clients built from a file (``from_config``,
+        ``from_env`` with a file, ``config_file=``), with or without live reload.
+
+        Raises:
+            ConfigError: the client has no configuration file, or the file is now
+                malformed (the previous settings stay).
+        """
+        shared = self._shared
+        watcher = shared.watcher
+        if watcher is None:
+            from ._config import ConfigWatcher
+            from ._core.errors import ConfigError
+
+            if shared.config_source is None or shared.config_source.path is None:
+                raise ConfigError("this client was not built from a configuration file", key="config_file")
+            watcher = ConfigWatcher(shared.config_source, shared)  # not started: no thread
+        watcher.reload()
 
     # -- options ---------------------------------------------------------------------
+
+    @property
+    def _options(self) -> ClientOptions:
+        base = self._shared.options
+        assert base is not None
+        overrides = self._overrides
+        if not overrides:
+            return base
+        cache = self._cache
+        if cache is None or cache[0] is not base:
+            changes = dict(overrides)
+            if "max_retries" in changes:
+                retry = changes.pop("retry", base.retry)
+                changes["retry"] = dataclasses.replace(retry, max_retries=changes.pop("max_retries"))
+            if "default_headers" in changes:
+                changes["default_headers"] = {**base.default_headers, **changes["default_headers"]}
+            cache = (base, dataclasses.replace(base, **changes))
+            self._cache = cache
+        return cache[1]
 
     @property
     def hosts(self) -> Hosts:
@@ -161,37 +462,66 @@ class _BaseClient:
         *,
         timeout: Any = None,
         max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         return_extended_responses: bool | None = None,
+        log_settings: LogSettings | None = None,
+        pre_request_hook: Any = None,
+        post_request_hook: Any = None,
     ) -> Any:
-        """A cheap copy with some options changed; it shares the HTTP connection pool
-        and the token with this client (closing either closes the pool)."""
-        options = self._options
+        """A cheap copy with some options changed (per call: ``client.with_options(max_retries=0).users...``).
+
+        It shares the HTTP connection pool, the token and a live-reloaded configuration
+        with this client (closing either closes the pool); options given here win over
+        reloaded ones.
+
+        Raises:
+            ValueError, TypeError: an invalid option.
+        """
+        changes: dict[str, Any] = {}
         if timeout is not None:
-            options = dataclasses.replace(options, timeout=timeout)
+            changes["timeout"] = _check_timeout(timeout)
+        if retry_policy is not None:
+            if not isinstance(retry_policy, RetryPolicy):
+                raise TypeError(f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}")
+            changes["retry"] = retry_policy
         if max_retries is not None:
-            if not isinstance(max_retries, int) or max_retries < 0:
+            if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
                 raise ValueError("max_retries must be an int >= 0")
-            options = dataclasses.replace(options, retry=dataclasses.replace(options.retry, max_retries=max_retries))
+            changes["max_retries"] = max_retries
         if default_headers is not None:
-            options = dataclasses.replace(options, default_headers={**options.default_headers, **default_headers})
+            changes["default_headers"] = {**self._overrides.get("default_headers", {}), **default_headers}
         if return_extended_responses is not None:
-            options = dataclasses.replace(options, return_extended_responses=return_extended_responses)
+            changes["return_extended_responses"] = bool(return_extended_responses)
+        if log_settings is not None:
+            if not isinstance(log_settings, LogSettings):
+                raise TypeError(f"log_settings must be a LogSettings, got {type(log_settings).__name__}")
+            changes["log"] = log_settings
+        for name, hook in (("pre_request_hook", pre_request_hook), ("post_request_hook", post_request_hook)):
+            if hook is not None:
+                if not callable(hook):
+                    raise TypeError(f"{name} must be callable")
+                changes[name] = hook
         clone = object.__new__(type(self))
-        clone._options = options
         clone._shared = self._shared
+        clone._overrides = {**self._overrides, **changes}
+        if "retry" in changes and "max_retries" not in changes:
+            clone._overrides.pop("max_retries", None)
+        clone._cache = None
         return clone
 
-    def _timeout(self) -> Any:
-        import httpx
+    def _timeout(self, options: ClientOptions | None = None) -> Any:
+        return _httpx_timeout((options or self._options).timeout)
 
-        t = self._options.timeout
-        return t if isinstance(t, httpx.Timeout) else httpx.Timeout(float(t), connect=min(10.0, float(t)))
+    def _headers(self, options: ClientOptions | None = None) -> dict[str, str]:
+        return {"User-Agent": USER_AGENT, "Accept": "application/json", **(options or self._options).default_headers}
 
-    def _headers(self) -> dict[str, str]:
-        return {"User-Agent": USER_AGENT, "Accept": "application/json", **self._options.default_headers}
+    def _logger(self, options: ClientOptions | None = None) -> HttpLogger:
+        return self._shared.logger((options or self._options).log)
 
-    def _api_flow(self, op: Operation, prepared: PreparedRequest) -> Generator[tuple[str, Any], Any, Any]:
+    def _api_flow(self, op: Operation, prepared: PreparedRequest,
+                  options: ClientOptions | None = None) -> Generator[tuple[str, Any], Any, Any]:
+        options = options or self._options
         if op.secured and self._shared.tokens is None:
             from ._core.errors import AuthError
 
@@ -199,22 +529,25 @@ class _BaseClient:
                             f"{op.method_name} needs an access token: pass auth=ClientCredentials(...) or AccessToken(...)")
         return call_flow(
             prepared,
-            base_url=self._options.hosts.api,
-            default_headers=self._headers(),
-            policy=self._options.retry,
+            base_url=options.hosts.api,
+            default_headers=self._headers(options),
+            policy=options.retry,
             secured=op.secured,
             idempotent=op.idempotent,
+            logger=self._logger(options),
         )
 
     def _token_flow(self, request: TokenRequest) -> Generator[tuple[str, Any], Any, Any]:
-        return token_flow(self._options.hosts.login, request, default_headers={"User-Agent": USER_AGENT},
-                          policy=self._options.retry)
+        options = self._options
+        return token_flow(options.hosts.login, request, default_headers={"User-Agent": USER_AGENT},
+                          policy=options.retry, logger=self._logger(options))
 
-    def _result(self, op: Operation, response: Any, raw: bool, started: float) -> Any:
+    def _result(self, op: Operation, response: Any, raw: bool, started: float,
+                options: ClientOptions | None = None) -> Any:
         content = response.content
         headers = response.headers
         status = response.status_code
-        if raw or self._options.return_extended_responses:
+        if raw or (options or self._options).return_extended_responses:
             return APIResponse(
                 status_code=status,
                 headers=headers,
@@ -236,18 +569,45 @@ class GenesysCloud(SyncResources, _BaseClient):
     Args:
         region: ``"us-east-1"``, ``"eu_west_1"``, a :class:`Region` or a domain
             (default ``us-east-1``).
-        auth: a grant: ``ClientCredentials(client_id, client_secret)`` or ``AccessToken(token)``.
+        auth: a grant: ``ClientCredentials(client_id, client_secret)``, ``AuthorizationCode``,
+            ``RefreshToken``, ``Pkce``, ``Saml2Bearer``, ``AccessToken(token)`` or ``interactive_login()``.
+        token_store: where tokens live: ``MemoryTokenStore`` (default), ``FileTokenStore(path)``
+            or ``RedisTokenStore(url)`` to share one token (and one renewal) between processes.
+        refresh_window: renew when fewer than this many seconds remain (default: 300 s or
+            10 % of the token's lifetime, whichever is smaller).
+        refresh_token_wait_time: seconds a call waits for a renewal in progress (default 10).
+        should_refresh_access_token: ``False`` never renews a token (default ``True``).
+        on_token: called with each new :class:`Token` (to persist it).
         api_host: any API base URL (e.g. the sandbox's ``http://127.0.0.1:8642``); wins
             over ``region``. The login host is the same origin, or ``login.`` for ``api.`` hosts.
         login_host: overrides the login base URL.
-        timeout: seconds (``float``, default 30) or an ``httpx.Timeout``.
+        timeout: seconds (``float``: read/write, connect and pool at most 10), a mapping
+            ``{"connect", "read", "write", "pool"}`` of seconds, or an ``httpx.Timeout``;
+            default connect 10, read 30, write 30, pool 10. Never infinite (``None`` is refused).
         max_retries: retries for 429, 502/503/504 and connection failures (default 3).
+        retry_policy: a :class:`RetryPolicy` (backoff, Retry-After cap, total budget).
         default_headers: headers added to every API request.
-        http_client: an ``httpx.Client`` to use (the caller keeps ownership).
+        gateway: a :class:`Gateway`: login and API URLs go through it (wins over region/api_host).
+        proxy: an HTTP(S) or SOCKS proxy URL; ``proxy_username``/``proxy_password`` its
+            credentials. Without it the standard ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY``
+            variables apply (``trust_env``, default ``True``).
+        verify_ssl: verify server certificates (default ``True``); ``ssl_ca_cert``: a CA
+            bundle file; ``cert_file``/``key_file``: a client certificate for mutual TLS.
+        max_connections, max_keepalive_connections: connection pool limits (100, 20).
+        pre_request_hook: called with each API request before it is sent (may change
+            its ``headers``); ``post_request_hook``: called with each ``httpx.Response``.
+        log_settings: a :class:`LogSettings` (level trace/debug/error/none, text or
+            JSON, console/file, bodies); default: follow the ``genesyscloud`` logger.
+        config_file, profile: read settings from this file / profile (arguments win,
+            then environment variables, then the file); see :meth:`from_config`.
+        live_reload_config: watch the configuration file and apply logging, retry and
+            timeout changes between requests (starts a watchdog thread; off by default).
+        http_client: an ``httpx.Client`` to use (the caller keeps ownership; proxy, TLS
+            and limit options then do not apply).
         return_extended_responses: every call returns an :class:`APIResponse`.
 
     Raises:
-        ValueError: an unknown region or an invalid option.
+        ValueError: an unknown region or an invalid option (``ConfigError`` for files).
         TypeError: ``auth`` is not a grant.
 
     API groups are properties named after the definition's tags (``client.users``,
@@ -263,25 +623,34 @@ class GenesysCloud(SyncResources, _BaseClient):
                 if shared.http is None:
                     import httpx
 
-                    shared.http = httpx.Client(timeout=self._timeout(), follow_redirects=False)
+                    shared.http = httpx.Client(timeout=self._timeout(), **shared.transport.httpx_kwargs())
         return shared.http
 
-    def _drive(self, flow: Generator[tuple[str, Any], Any, Any]) -> Any:
+    def _drive(self, flow: Generator[tuple[str, Any], Any, Any], options: ClientOptions | None = None) -> Any:
+        """Run a flow; ``options`` (a snapshot) marks an API call, whose hooks run."""
         import httpx
 
         http = self._http()
-        timeout = self._timeout()
+        opts = options or self._options
+        timeout = self._timeout(opts)
+        pre = opts.pre_request_hook if options is not None else None
+        post = opts.post_request_hook if options is not None else None
         result: Any = None
         try:
             action = next(flow)
             while True:
                 kind, arg = action
                 if kind == "send":
+                    if pre is not None:
+                        pre(arg)
                     try:
                         result = http.request(arg.method, arg.url, params=arg.params or None, headers=arg.headers,
                                               content=arg.content, timeout=timeout)
                     except httpx.TransportError as exc:
                         result = exc
+                    else:
+                        if post is not None:
+                            post(result)
                 elif kind == "token":
                     result = self._shared.tokens.get_sync(self._fetch_token)  # type: ignore[union-attr]
                 elif kind == "invalidate":
@@ -302,8 +671,9 @@ class GenesysCloud(SyncResources, _BaseClient):
 
     def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False) -> Any:
         started = time.monotonic()
-        response = self._drive(self._api_flow(op, prepared))
-        return self._result(op, response, raw, started)
+        options = self._options  # one snapshot per call: a live reload applies between calls
+        response = self._drive(self._api_flow(op, prepared, options), options)
+        return self._result(op, response, raw, started, options)
 
     def authenticate(self) -> Token:
         """Obtain (or renew) the access token now instead of on the first call.
@@ -325,6 +695,7 @@ class GenesysCloud(SyncResources, _BaseClient):
             http, shared.http = shared.http, None
         if http is not None and shared.owns_http:
             http.close()
+        shared.shutdown()
 
     def __enter__(self) -> GenesysCloud:
         return self
@@ -348,30 +719,42 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
                 raise RuntimeError("this client is closed")
             import httpx
 
-            shared.http = httpx.AsyncClient(timeout=self._timeout(), follow_redirects=False)
+            shared.http = httpx.AsyncClient(timeout=self._timeout(), **shared.transport.httpx_kwargs())
         return shared.http
 
-    async def _drive(self, flow: Generator[tuple[str, Any], Any, Any]) -> Any:
+    async def _drive(self, flow: Generator[tuple[str, Any], Any, Any], options: ClientOptions | None = None) -> Any:
+        """Run a flow; ``options`` (a snapshot) marks an API call, whose hooks run
+        (a hook may be a coroutine function)."""
         import httpx
 
         http = self._http()
-        timeout = self._timeout()
+        opts = options or self._options
+        timeout = self._timeout(opts)
+        pre = opts.pre_request_hook if options is not None else None
+        post = opts.post_request_hook if options is not None else None
         result: Any = None
         try:
             action = next(flow)
             while True:
                 kind, arg = action
                 if kind == "send":
+                    if pre is not None and inspect.isawaitable(called := pre(arg)):
+                        await called
                     try:
                         result = await http.request(arg.method, arg.url, params=arg.params or None,
                                                     headers=arg.headers, content=arg.content, timeout=timeout)
                     except httpx.TransportError as exc:
                         result = exc
+                    else:
+                        if post is not None and inspect.isawaitable(called := post(result)):
+                            await called
                 elif kind == "token":
                     result = await self._shared.tokens.get_async(self._fetch_token)  # type: ignore[union-attr]
                 elif kind == "invalidate":
                     result = self._shared.tokens.invalidate(arg)  # type: ignore[union-attr]
                 else:
+                    import asyncio
+
                     await asyncio.sleep(arg)
                     result = None
                 action = flow.send(result)
@@ -387,8 +770,9 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
 
     async def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False) -> Any:
         started = time.monotonic()
-        response = await self._drive(self._api_flow(op, prepared))
-        return self._result(op, response, raw, started)
+        options = self._options  # one snapshot per call: a live reload applies between calls
+        response = await self._drive(self._api_flow(op, prepared, options), options)
+        return self._result(op, response, raw, started, options)
 
     async def authenticate(self) -> Token:
         """Obtain (or renew) the access token now. Raises ``AuthError``."""
@@ -405,6 +789,7 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
         http, shared.http = shared.http, None
         if http is not None and shared.owns_http:
             await http.aclose()
+        shared.shutdown()
 
     async def __aenter__(self) -> AsyncGenesysCloud:
         return self

@@ -6,11 +6,12 @@ service ``https://login.<domain>`` and notifications ``wss://streaming.<domain>`
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["Region", "Hosts", "resolve_hosts"]
+__all__ = ["Region", "Hosts", "Gateway", "resolve_hosts"]
 
 
 class Region(str, enum.Enum):
@@ -63,6 +64,10 @@ class Region(str, enum.Enum):
         raise ValueError(f"unknown Genesys Cloud region {value!r}; valid regions: {valid} (or their domains)")
 
 
+def dataclasses_field_repr_false() -> object:
+    return dataclasses.field(default=None, repr=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Hosts:
     """Base URLs (scheme, host, optional port and path prefix; no trailing slash)."""
@@ -70,6 +75,60 @@ class Hosts:
     api: str
     login: str
     streaming: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    """A gateway in front of Genesys Cloud (the official SDKs' ``[gateway]`` settings).
+
+    Both base URLs become ``<protocol>://<host>[:<port>][/<path_params_login|api>]``.
+
+    Attributes:
+        host: the gateway's host name (no scheme).
+        protocol: ``"https"`` (default) or ``"http"``.
+        port: TCP port, or ``-1``/``None`` to omit it.
+        path_params_login: path prefix of the login service behind the gateway.
+        path_params_api: path prefix of the API behind the gateway.
+        username, password: reserved by the official SDKs (unused); never shown by ``repr``.
+
+    Raises:
+        ValueError: an empty host, an unknown protocol or a port outside 1..65535.
+    """
+
+    host: str
+    protocol: str = "https"
+    port: int | None = -1
+    path_params_login: str = ""
+    path_params_api: str = ""
+    username: str | None = None
+    password: str | None = dataclasses_field_repr_false()  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.host, str) or not self.host.strip() or "/" in self.host.strip("/"):
+            raise ValueError(f"gateway host must be a host name such as 'gateway.example.com', got {self.host!r}")
+        if self.protocol not in ("http", "https"):
+            raise ValueError(f"gateway protocol must be 'http' or 'https', got {self.protocol!r}")
+        if self.port is not None and self.port != -1 and (
+                not isinstance(self.port, int) or isinstance(self.port, bool) or not 0 < self.port < 65536):
+            raise ValueError(f"gateway port must be 1..65535 or -1 (none), got {self.port!r}")
+
+    def url(self, path_params: str) -> str:
+        host = self.host.strip().strip("/")
+        if "://" in host:
+            host = host.split("://", 1)[1]
+        base = f"{self.protocol}://{host}"
+        if self.port not in (None, -1):
+            base += f":{self.port}"
+        path = (path_params or "").strip().strip("/")
+        return f"{base}/{path}" if path else base
+
+    @property
+    def api(self) -> str:
+        return self.url(self.path_params_api)
+
+    @property
+    def login(self) -> str:
+        return self.url(self.path_params_login)
 
 
 def _normalise_base(url: str) -> str:
@@ -82,8 +141,12 @@ def _normalise_base(url: str) -> str:
     return url
 
 
-def resolve_hosts(region: str | Region | None = None, api_host: str | None = None, login_host: str | None = None) -> Hosts:
+def resolve_hosts(region: str | Region | None = None, api_host: str | None = None, login_host: str | None = None,
+                  gateway: Gateway | None = None) -> Hosts:
     """Work out the API and login base URLs.
+
+    A ``gateway`` wins over everything else (both URLs go through it, as in the
+    official SDKs).
 
     ``api_host`` (any server, such as the sandbox) wins over ``region``. Its login host
     is the same origin, unless its host name starts with ``api.``, where it becomes
@@ -92,6 +155,10 @@ def resolve_hosts(region: str | Region | None = None, api_host: str | None = Non
     Raises:
         ValueError: an unknown region or a malformed host URL.
     """
+    if gateway is not None:
+        if not isinstance(gateway, Gateway):
+            raise TypeError(f"gateway must be a Gateway(...), got {type(gateway).__name__}")
+        return Hosts(api=gateway.api, login=_normalise_base(login_host) if login_host else gateway.login)
     if api_host:
         api = _normalise_base(api_host)
         parts = urlsplit(api)

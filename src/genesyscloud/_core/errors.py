@@ -14,7 +14,8 @@
     │   ├── RateLimitError            429
     │   └── InternalServerError       5xx
     ├── AuthError                     the login service refused a token request
-    └── ResponseDecodeError           a 2xx body that is not what the definition says
+    ├── ResponseDecodeError           a 2xx body that is not what the definition says
+    └── ConfigError (also ValueError) a malformed configuration file, key or value
 
 API errors carry the parsed ``ErrorBody`` fields of the Platform API; nothing here
 ever holds the ``Authorization`` header.
@@ -23,6 +24,7 @@ ever holds the ``Authorization`` header.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "InternalServerError",
     "AuthError",
     "ResponseDecodeError",
+    "ConfigError",
     "status_error",
 ]
 
@@ -105,7 +108,7 @@ class APIStatusError(GenesysCloudError):
         except ValueError:
             body = None
         self.body: dict[str, Any] | None = body if isinstance(body, dict) else None
-        b = self.body or {}
+        b = self.body or _salvage(text)
         self.code: str | None = b.get("code") if isinstance(b.get("code"), str) else None
         message = b.get("message") or b.get("error_description") or b.get("description")
         self.message: str = str(message) if message else (self.text.strip()[:500] or _reason(status))
@@ -115,6 +118,8 @@ class APIStatusError(GenesysCloudError):
         self.details: list[dict[str, Any]] = b.get("details") or []
         self.errors: list[dict[str, Any]] = b.get("errors") or []
         self.limit: dict[str, Any] | None = b.get("limit")
+        self.entity_id: str | None = b.get("entityId")
+        self.entity_name: str | None = b.get("entityName")
         self.correlation_id: str | None = headers.get("inin-correlation-id") or self.context_id
         super().__init__(self._summary())
 
@@ -130,12 +135,10 @@ class APIStatusError(GenesysCloudError):
 
     @property
     def retry_after(self) -> float | None:
-        """The ``Retry-After`` header in seconds, when present and numeric."""
-        value = self.headers.get("retry-after")
-        try:
-            return float(value) if value is not None else None
-        except ValueError:
-            return None
+        """The ``Retry-After`` header in seconds (delta-seconds or HTTP-date), or ``None``."""
+        from .retry import parse_retry_after
+
+        return parse_retry_after(self.headers.get("retry-after"))
 
     @property
     def rate_limit(self) -> dict[str, int]:
@@ -219,6 +222,49 @@ class ResponseDecodeError(GenesysCloudError):
         self.text = text[:10_000]
         self.correlation_id = headers.get("inin-correlation-id")
         super().__init__(message)
+
+
+class ConfigError(GenesysCloudError, ValueError):
+    """A configuration file, key or value is wrong.
+
+    Attributes:
+        file: the configuration file's path (``None`` for arguments and environment variables).
+        section: the section (``"logging"``, ``"profile prod"``...), or ``None``.
+        key: the key, or ``None`` when the whole file is malformed.
+        expected: what was expected, in words.
+    """
+
+    def __init__(self, problem: str, *, file: str | None = None, section: str | None = None,
+                 key: str | None = None, expected: str | None = None) -> None:
+        self.file = file
+        self.section = section
+        self.key = key
+        self.expected = expected
+        where = []
+        if file:
+            where.append(f"file {file}")
+        if section:
+            where.append(f"section [{section}]")
+        if key:
+            where.append(f"key {key!r}")
+        text = (", ".join(where) + ": " if where else "") + problem
+        if expected:
+            text += f" (expected {expected})"
+        super().__init__(text)
+
+
+_SALVAGE = re.compile(r'"(code|message|contextId|messageWithParams)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _salvage(text: str) -> dict[str, Any]:
+    """Fields readable from a truncated JSON error body (string fields only)."""
+    found: dict[str, Any] = {}
+    for key, value in _SALVAGE.findall(text[:10_000]):
+        try:
+            found.setdefault(key, json.loads(f'"{value}"'))
+        except ValueError:
+            found.setdefault(key, value)
+    return found
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

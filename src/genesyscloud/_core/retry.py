@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import NamedTuple
 
-__all__ = ["RetryPolicy", "retry_delay"]
+__all__ = ["RetryPolicy", "RetryDecision", "decide_retry", "retry_delay", "parse_retry_after"]
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -41,6 +42,24 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     total_budget: float | None = 300.0
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_retries, int) or isinstance(self.max_retries, bool) or self.max_retries < 0:
+            raise ValueError(f"RetryPolicy.max_retries must be an int >= 0, got {self.max_retries!r}")
+        for name in ("backoff_base", "backoff_max", "retry_after_default", "max_retry_after"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"RetryPolicy.{name} must be a number of seconds >= 0, got {value!r}")
+        if self.total_budget is not None and (not isinstance(self.total_budget, int | float)
+                                              or self.total_budget <= 0):
+            raise ValueError(f"RetryPolicy.total_budget must be seconds > 0 or None, got {self.total_budget!r}")
+
+
+class RetryDecision(NamedTuple):
+    """What :func:`decide_retry` concluded: ``delay`` seconds (``None``: do not retry) and why."""
+
+    delay: float | None
+    reason: str
+
 
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), ``None`` if unusable."""
@@ -63,7 +82,12 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds())
 
 
-def retry_delay(
+def retry_delay(policy: RetryPolicy, **kwargs: object) -> float | None:
+    """The delay of :func:`decide_retry` (seconds, or ``None`` to stop and raise)."""
+    return decide_retry(policy, **kwargs).delay  # type: ignore[arg-type]
+
+
+def decide_retry(
     policy: RetryPolicy,
     *,
     attempt: int,
@@ -74,8 +98,8 @@ def retry_delay(
     sent: bool = True,
     elapsed: float = 0.0,
     rng: random.Random | None = None,
-) -> float | None:
-    """Decide whether to retry and after how many seconds.
+) -> RetryDecision:
+    """Decide whether to retry, after how many seconds, and why (a pure function).
 
     Args:
         attempt: retries already made for this call (0 after the first attempt).
@@ -88,29 +112,41 @@ def retry_delay(
         elapsed: seconds spent on this call so far.
 
     Returns:
-        The delay in seconds, or ``None`` to stop and raise.
+        A :class:`RetryDecision`: the delay in seconds (``None`` to stop and raise) and
+        a short human-readable reason (logged at debug level).
     """
-    if attempt >= policy.max_retries:
-        return None
+    what = "connection failure" if connection_error else f"status {status}"
     if connection_error:
         if not idempotent and sent:
-            return None
+            return RetryDecision(None, f"{what} after the request may have reached the server; "
+                                       "not replaying a non-idempotent request")
+        why = "connection failed before the request was sent" if not sent else "connection failure"
         delay = _backoff(policy, attempt, rng)
+        reason = f"{why}; exponential backoff with full jitter"
     elif status == 429:
         wait = parse_retry_after(retry_after)
         delay = policy.retry_after_default if wait is None else wait
         if delay > policy.max_retry_after:
-            return None
+            return RetryDecision(None, f"429 with Retry-After {delay:g} s beyond the cap of "
+                                       f"{policy.max_retry_after:g} s")
+        reason = f"429 Too Many Requests; Retry-After {delay:g} s" if wait is not None else \
+            f"429 Too Many Requests without Retry-After; waiting the default {delay:g} s"
     elif status in RETRYABLE_STATUSES:
         if not idempotent:
-            return None
+            return RetryDecision(None, f"{what} on a non-idempotent request; not replaying it")
         wait = parse_retry_after(retry_after)
-        delay = wait if wait is not None and wait <= policy.max_retry_after else _backoff(policy, attempt, rng)
+        if wait is not None and wait <= policy.max_retry_after:
+            delay, reason = wait, f"status {status}; Retry-After {wait:g} s"
+        else:
+            delay, reason = _backoff(policy, attempt, rng), f"status {status}; exponential backoff with full jitter"
     else:
-        return None
+        return RetryDecision(None, f"{what} is not retryable")
+    if attempt >= policy.max_retries:
+        return RetryDecision(None, f"{what}: max_retries ({policy.max_retries}) reached")
     if policy.total_budget is not None and elapsed + delay > policy.total_budget:
-        return None
-    return delay
+        return RetryDecision(None, f"{what}: waiting {delay:g} s would exceed the total budget of "
+                                   f"{policy.total_budget:g} s")
+    return RetryDecision(delay, reason)
 
 
 def _backoff(policy: RetryPolicy, attempt: int, rng: random.Random | None) -> float:

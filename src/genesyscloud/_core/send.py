@@ -18,12 +18,13 @@ import time
 from typing import TYPE_CHECKING, Any, Generator
 
 from .errors import APIConnectionError, APITimeoutError, AuthError, status_error
-from .retry import RetryPolicy, retry_delay
+from .retry import RetryPolicy, decide_retry
 
 if TYPE_CHECKING:
     import httpx
 
     from ..auth import Token
+    from .logging import HttpLogger
     from .request import PreparedRequest
 
 __all__ = ["call_flow", "HttpRequest", "token_flow"]
@@ -54,7 +55,23 @@ def _not_sent(exc: BaseException) -> bool:
     """Whether the request certainly never reached the server."""
     import httpx
 
-    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError)
+
+
+def _log_exchange(logger: HttpLogger | None, request: HttpRequest, result: Any, elapsed: float) -> None:
+    if logger is None:
+        return
+    if isinstance(result, BaseException):
+        logger.exchange(request, error=result, elapsed=elapsed)
+    else:
+        logger.exchange(request, result, elapsed=elapsed)
+
+
+def _log_retry(logger: HttpLogger | None, method: str, url: str, attempt: int, delay: float, reason: str) -> None:
+    if logger is not None:
+        logger.retry(method, url, attempt, delay, reason)
+    elif log.isEnabledFor(logging.DEBUG):
+        log.debug("retrying %s %s in %.3f s (retry %d): %s", method, url, delay, attempt, reason)
 
 
 def call_flow(
@@ -65,8 +82,13 @@ def call_flow(
     policy: RetryPolicy,
     secured: bool,
     idempotent: bool,
+    logger: HttpLogger | None = None,
 ) -> Generator[tuple[str, Any], Any, httpx.Response]:
-    """The send loop for one API call (see the module docstring for the protocol)."""
+    """The send loop for one API call (see the module docstring for the protocol).
+
+    Every attempt is logged through ``logger`` (redacted); every retry is logged at
+    debug level with its reason.
+    """
     import httpx
 
     url = base_url + prepared.path
@@ -83,20 +105,23 @@ def call_flow(
         if secured:
             token = yield ("token", None)
             headers["Authorization"] = f"{token.token_type.capitalize() if token.token_type.lower() == 'bearer' else token.token_type} {token.access_token}"
-        result = yield ("send", HttpRequest(prepared.method, url, prepared.query, headers, content))
-        elapsed = time.monotonic() - started
+        request = HttpRequest(prepared.method, url, prepared.query, headers, content)
+        sent_at = time.monotonic()
+        result = yield ("send", request)
+        now = time.monotonic()
+        elapsed = now - started
+        _log_exchange(logger, request, result, now - sent_at)
         if isinstance(result, BaseException):
             if not isinstance(result, httpx.TransportError):
                 raise result
-            delay = retry_delay(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
-                                sent=not _not_sent(result), elapsed=elapsed)
+            delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
+                                         sent=not _not_sent(result), elapsed=elapsed)
             if delay is None:
                 cls = APITimeoutError if _is_timeout(result) else APIConnectionError
-                raise cls(f"{prepared.method} {url}: {type(result).__name__}: {result}",
+                raise cls(f"{prepared.method} {url}: {type(result).__name__}: {result} ({reason})",
                           method=prepared.method, url=url) from result
-            log.debug("retrying %s %s in %.2f s after %s (attempt %d)", prepared.method, url, delay,
-                      type(result).__name__, attempt + 1)
             attempt += 1
+            _log_retry(logger, prepared.method, url, attempt, delay, f"{type(result).__name__}: {reason}")
             yield ("sleep", delay)
             continue
         response: httpx.Response = result
@@ -107,16 +132,16 @@ def call_flow(
             replayed_401 = True
             renewable = yield ("invalidate", token)
             if renewable:
-                log.debug("401 from %s %s: renewing the access token and replaying once", prepared.method, url)
+                _log_retry(logger, prepared.method, url, attempt, 0.0,
+                           "401: renewing the access token and replaying once")
                 continue
-        delay = retry_delay(policy, attempt=attempt, idempotent=idempotent, status=status,
-                            retry_after=response.headers.get("retry-after"), elapsed=elapsed)
+        delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, status=status,
+                                     retry_after=response.headers.get("retry-after"), elapsed=elapsed)
         if delay is None:
             raise status_error(status, method=prepared.method, url=url, headers=response.headers,
                                text=response.content.decode("utf-8", "replace"))
-        log.debug("retrying %s %s in %.2f s after status %d (attempt %d)", prepared.method, url, delay, status,
-                  attempt + 1)
         attempt += 1
+        _log_retry(logger, prepared.method, url, attempt, delay, reason)
         yield ("sleep", delay)
 
 
@@ -126,6 +151,7 @@ def token_flow(
     *,
     default_headers: dict[str, str],
     policy: RetryPolicy,
+    logger: HttpLogger | None = None,
 ) -> Generator[tuple[str, Any], Any, httpx.Response]:
     """The send loop for one token request: ``POST {login_base}/oauth/token`` (form).
 
@@ -142,20 +168,26 @@ def token_flow(
     started = time.monotonic()
     attempt = 0
     while True:
-        result = yield ("send", HttpRequest("POST", url, [], headers, content))
-        elapsed = time.monotonic() - started
+        request = HttpRequest("POST", url, [], headers, content)
+        sent_at = time.monotonic()
+        result = yield ("send", request)
+        now = time.monotonic()
+        elapsed = now - started
+        _log_exchange(logger, request, result, now - sent_at)
         if isinstance(result, BaseException):
             if not isinstance(result, httpx.TransportError):
                 raise result
-            delay = retry_delay(policy, attempt=attempt, idempotent=True, connection_error=True, elapsed=elapsed)
+            delay, reason = decide_retry(policy, attempt=attempt, idempotent=True, connection_error=True,
+                                         elapsed=elapsed)
             if delay is None:
                 raise AuthError("connection_error", f"POST {url}: {type(result).__name__}: {result}") from result
         else:
             if result.status_code < 500 and result.status_code != 429:
                 return result
-            delay = retry_delay(policy, attempt=attempt, idempotent=True, status=result.status_code,
-                                retry_after=result.headers.get("retry-after"), elapsed=elapsed)
+            delay, reason = decide_retry(policy, attempt=attempt, idempotent=True, status=result.status_code,
+                                         retry_after=result.headers.get("retry-after"), elapsed=elapsed)
             if delay is None:
                 return result
         attempt += 1
+        _log_retry(logger, "POST", url, attempt, delay, reason)
         yield ("sleep", delay)
