@@ -32,24 +32,18 @@ def _api_requests(sb, path):
     return [r for r in sb.requests() if r["path"] == path]
 
 
-# (style, group, method, args, kwargs, path of every request, expected count, id field)
+# (style, group, method, args, kwargs, path of every request, expected count, id field);
+# the search style's nextPage links are covered through the body-paged POST search
 CASES = [
     ("page_number", "users", "get_users", (), {"page_size": 100}, "/api/v2/users", None, "id"),
     ("page_number", "routing", "get_routing_queues", (), {"page_size": 7}, "/api/v2/routing/queues", None, "id"),
     ("next_uri", "agent_assistants", "get_assistants", (), {"page_size": "100"}, "/api/v2/assistants", 2500, "id"),
     ("cursors_after", "external_contacts", "get_externalcontacts_scan_contacts", (), {"limit": 200},
      "/api/v2/externalcontacts/scan/contacts", 2500, "id"),
-    ("search", "users", "get_users_search", (), {}, "/api/v2/users/search", None, "id"),
     ("body", "users", "post_users_search", ({"pageSize": 100, "query": [{"type": "EXACT", "fields": ["state"],
                                                                          "values": ["active"]}]},), {},
      "/api/v2/users/search", None, "id"),
 ]
-
-
-def _first_call(client, group, method, args, kwargs, sync=True):
-    if method == "get_users_search":  # search style: start from a POST, then follow nextPage paths
-        return None
-    return getattr(getattr(client, group), method)(*args, **kwargs)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
@@ -57,8 +51,6 @@ def test_each_style_sync(sb, case):
     style, group, method, args, kwargs, path, expected, key = case
     client = _sync(sb)
     op = getattr(getattr(client, group), method)
-    if method == "get_users_search":
-        pytest.skip("covered by the body-paged POST search, whose pages link nextPage")
     sb.clear_requests()
     first = op(*args, **kwargs)
     pages = list(first.iter_pages())
@@ -71,7 +63,7 @@ def test_each_style_sync(sb, case):
     assert len(_api_requests(sb, path)) == len(pages)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c[2] != "get_users_search"], ids=lambda c: f"{c[0]}-{c[2]}")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[2]}")
 async def test_each_style_async(sb, case):
     style, group, method, args, kwargs, path, expected, key = case
     async with _async(sb) as client:
@@ -160,3 +152,17 @@ async def test_async_consumer_cancelled_midway_deletes_the_job_with_aclosing(sb)
         with pytest.raises(asyncio.CancelledError):
             await task
     assert len([r for r in sb.requests() if r["method"] == "DELETE"]) == 1
+
+
+def test_search_style_follows_next_page_links(sb):
+    import base64
+    import json
+
+    client = _sync(sb)
+    q64 = base64.b64encode(json.dumps({"pageSize": 100, "query": [{"type": "EXACT", "fields": ["state"],
+                                                                   "values": ["active"]}]}).encode()).decode()
+    sb.clear_requests()
+    first = client.users.get_users_search(q64)
+    ids = [u.id for u in first.auto_paging_iter()]
+    assert len(ids) == len(set(ids)) == first.total > 1000
+    assert len(_api_requests(sb, "/api/v2/users/search")) == first.page_count
