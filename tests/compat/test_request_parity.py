@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 
 import genesyscloud
 from genesyscloud._spec import load_spec, resolve_ref, sample

@@ -14,7 +14,6 @@ import pytest
 
 import genesyscloud
 from genesyscloud import AccessToken, AsyncGenesysCloud, GenesysCloud, Region, RetryPolicy
-from genesyscloud._core.errors import status_error
 from genesyscloud._core.logging import LogSettings, redact_body, redact_headers, redact_query
 from genesyscloud._core.retry import decide_retry
 from genesyscloud._regions import Gateway, resolve_hosts

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
-    from .models import Model
     from .operation import Operation
 
 __all__ = ["PaginationWarning", "Pager", "items_of", "next_step"]

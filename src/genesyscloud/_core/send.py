@@ -74,6 +74,19 @@ def _log_retry(logger: HttpLogger | None, method: str, url: str, attempt: int, d
         log.debug("retrying %s %s in %.3f s (retry %d): %s", method, url, delay, attempt, reason)
 
 
+def _exchange(logger: Any, request: HttpRequest) -> Generator[tuple[str, Any], Any, Any]:
+    """Send one request through the driver and log it; return the response or the
+    transport error (any other exception from the driver is raised)."""
+    import httpx
+
+    sent_at = time.monotonic()
+    result = yield ("send", request)
+    _log_exchange(logger, request, result, time.monotonic() - sent_at)
+    if isinstance(result, BaseException) and not isinstance(result, httpx.TransportError):
+        raise result
+    return result
+
+
 def call_flow(
     prepared: PreparedRequest,
     *,
@@ -89,7 +102,6 @@ def call_flow(
     Every attempt is logged through ``logger`` (redacted); every retry is logged at
     debug level with its reason.
     """
-    import httpx
 
     url = base_url + prepared.path
     headers = {**default_headers, **prepared.headers}
@@ -105,15 +117,9 @@ def call_flow(
         if secured:
             token = yield ("token", None)
             headers["Authorization"] = f"{token.token_type.capitalize() if token.token_type.lower() == 'bearer' else token.token_type} {token.access_token}"
-        request = HttpRequest(prepared.method, url, prepared.query, headers, content)
-        sent_at = time.monotonic()
-        result = yield ("send", request)
-        now = time.monotonic()
-        elapsed = now - started
-        _log_exchange(logger, request, result, now - sent_at)
+        result = yield from _exchange(logger, HttpRequest(prepared.method, url, prepared.query, headers, content))
+        elapsed = time.monotonic() - started
         if isinstance(result, BaseException):
-            if not isinstance(result, httpx.TransportError):
-                raise result
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
                                          sent=not _not_sent(result), elapsed=elapsed)
             if delay is None:
@@ -158,7 +164,6 @@ def token_flow(
     Retries 429 and 5xx like API calls (a token request is safe to replay: it creates
     nothing the caller holds yet). Connection failures raise :class:`AuthError`.
     """
-    import httpx
     from urllib.parse import urlencode
 
     url = login_base + token_request.path
@@ -168,15 +173,9 @@ def token_flow(
     started = time.monotonic()
     attempt = 0
     while True:
-        request = HttpRequest("POST", url, [], headers, content)
-        sent_at = time.monotonic()
-        result = yield ("send", request)
-        now = time.monotonic()
-        elapsed = now - started
-        _log_exchange(logger, request, result, now - sent_at)
+        result = yield from _exchange(logger, HttpRequest("POST", url, [], headers, content))
+        elapsed = time.monotonic() - started
         if isinstance(result, BaseException):
-            if not isinstance(result, httpx.TransportError):
-                raise result
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=True, connection_error=True,
                                          elapsed=elapsed)
             if delay is None:

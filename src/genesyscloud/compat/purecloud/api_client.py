@@ -365,8 +365,6 @@ class ApiClient:
         """
         from ... import GenesysCloudError
         from ..._core.api import _prepare
-        from ..._core.models import Model
-        from .models import wire
 
         values = {k: _lenient(op.param(k), v) for k, v in args.items()}
         prepared = _prepare(op, values)
