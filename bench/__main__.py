@@ -2,8 +2,10 @@
 
     .venv/bin/python -m bench [--quick] [--only NAME ...]      (or: bench/run ...)
 
-Runs ``import_cost``, ``decode``, then any other ``bench/<name>.py`` present (files
-starting with ``_`` are helpers), each as ``python bench/<name>.py --json PATH``; see
+Runs the scenarios in the issue's order (``import_cost``, ``decode``, ``small_calls``,
+``concurrency``, ``token_stampede``, ``full_walk``, ``memory``), then any other
+``bench/<name>.py`` present (files starting with ``_`` are helpers), each as
+``python bench/<name>.py --json PATH``; see
 ``_benchlib`` for the result protocol. A script that does not follow the protocol is
 still run and its output kept verbatim.
 """
@@ -25,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _benchlib as lib  # noqa: E402
 
-FIRST = ("import_cost", "decode")
+FIRST = ("import_cost", "decode", "small_calls", "concurrency", "token_stampede", "full_walk", "memory")
 OUR_PACKAGES = ("genesyscloud", "httpx", "httpcore", "h11", "anyio", "certifi", "rich", "click")
 OFFICIAL_PACKAGES = ("PureCloudPlatformClientV2", "urllib3", "python-dateutil", "six", "watchdog", "certifi")
 

@@ -88,7 +88,9 @@ def median(values: list[float]) -> float:
 def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return "n/a"
-    if abs(value) >= 1000:
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = f"{value:,}"
+    elif abs(value) >= 1000:
         text = f"{value:,.0f}"
     elif abs(value) >= 100:
         text = f"{value:.0f}"

@@ -239,11 +239,11 @@ def main() -> None:
     parser = lib.arg_parser(__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=None, help="seconds per repeat (default 0.5, --quick 0.1)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per round (default 5, --quick 3)")
-    parser.add_argument("--rounds", type=int, default=None, help="rounds of ours/official (default 3, --quick 1)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds of ours/official (default 2, --quick 1)")
     args = parser.parse_args()
     seconds = args.seconds or (0.1 if args.quick else 0.5)
     repeats = args.repeats or (3 if args.quick else 5)
-    rounds = args.rounds or (1 if args.quick else 3)
+    rounds = args.rounds or (1 if args.quick else 2)
     lib.emit(args, summarize(measure(seconds, repeats, rounds)))
 
 

@@ -276,9 +276,9 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     parser = lib.arg_parser(__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=None, help="rounds per scenario (default 9, --quick 3)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds per scenario (default 5, --quick 3)")
     args = parser.parse_args()
-    rounds = args.rounds or (3 if args.quick else 9)
+    rounds = args.rounds or (3 if args.quick else 5)
     lib.emit(args, summarize(measure(rounds)))
 
 
