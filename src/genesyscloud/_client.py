@@ -43,6 +43,7 @@ class _NotGiven:
 
 
 NOT_GIVEN: Any = _NotGiven()
+_NO_BODY: Any = object()  # "no body" for request(); None means a JSON null
 DEFAULT_TIMEOUT = 30.0
 #: seconds: connect, read, write, pool (never infinite)
 DEFAULT_TIMEOUTS = {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 10.0}
@@ -537,6 +538,34 @@ class _BaseClient:
             logger=self._logger(options),
         )
 
+    def _raw_call(self, method: str, path: str, params: Any, json: Any, headers: Mapping[str, str] | None,
+                  has_body: bool) -> tuple[Operation, PreparedRequest]:
+        """Validate a raw call and build its descriptor and request (see ``request``)."""
+        from urllib.parse import parse_qsl, urlsplit
+
+        from ._core.models import encode_value
+        from ._core.operation import Operation
+        from ._core.request import PreparedRequest
+
+        method = method.upper()
+        if method not in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+            raise ValueError(f"request(): unsupported HTTP method {method!r}")
+        split = urlsplit(path)
+        if split.scheme or split.netloc or not split.path.startswith("/api/"):
+            raise ValueError(f"request(): path must be an API path such as /api/v2/users, got {path!r}")
+        query = parse_qsl(split.query, keep_blank_values=True)
+        items = params.items() if isinstance(params, Mapping) else (params or ())
+        for key, value in items:
+            for one in value if isinstance(value, list | tuple) else (value,):
+                if one is not None:
+                    query.append((key, str(one).lower() if isinstance(one, bool) else str(one)))
+        extra = dict(headers or {})
+        if any(k.lower() == "authorization" for k in extra):
+            raise ValueError("request(): the Authorization header comes from the client's auth grant")
+        op = Operation("rawRequest", "request", method, split.path, (), (), "any")
+        return op, PreparedRequest(method, split.path, query, extra, encode_value(json) if has_body else None,
+                                   has_body, op)
+
     def _token_flow(self, request: TokenRequest) -> Generator[tuple[str, Any], Any, Any]:
         options = self._options
         return token_flow(options.hosts.login, request, default_headers={"User-Agent": USER_AGENT},
@@ -669,6 +698,28 @@ class GenesysCloud(SyncResources, _BaseClient):
         return tokens.grant.parse_token_response(response.status_code, response.headers,
                                                  response.content.decode("utf-8", "replace"))
 
+    def request(self, method: str, path: str, *, params: Any = None, json: Any = _NO_BODY,
+                headers: Mapping[str, str] | None = None) -> APIResponse[Any]:
+        """Call any API path with this client's auth, retries and logging (for paths the
+        definition lacks, or raw access).
+
+        Args:
+            method: ``GET``, ``HEAD``, ``POST``, ``PUT``, ``PATCH`` or ``DELETE``.
+            path: an API path, optionally with a query (``/api/v2/users?pageSize=5``).
+            params: more query parameters (a mapping or ``(name, value)`` pairs; list values repeat).
+            json: the JSON body (models and dates are encoded); omit for no body.
+            headers: extra request headers (not ``Authorization``).
+
+        Returns:
+            :class:`APIResponse` (``status_code``, ``headers``, ``correlation_id``, ``json()``).
+
+        Raises:
+            ValueError: a bad method or a path that is not ``/api/...``; then the usual
+            ``APIStatusError``/``APIConnectionError``/``AuthError``.
+        """
+        op, prepared = self._raw_call(method, path, params, json, headers, json is not _NO_BODY)
+        return self._request(op, prepared, raw=True)
+
     def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False) -> Any:
         started = time.monotonic()
         options = self._options  # one snapshot per call: a live reload applies between calls
@@ -767,6 +818,12 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
         response = await self._drive(self._token_flow(request))
         return tokens.grant.parse_token_response(response.status_code, response.headers,
                                                  response.content.decode("utf-8", "replace"))
+
+    async def request(self, method: str, path: str, *, params: Any = None, json: Any = _NO_BODY,
+                      headers: Mapping[str, str] | None = None) -> APIResponse[Any]:
+        """Async counterpart of :meth:`GenesysCloud.request`."""
+        op, prepared = self._raw_call(method, path, params, json, headers, json is not _NO_BODY)
+        return await self._request(op, prepared, raw=True)
 
     async def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False) -> Any:
         started = time.monotonic()
