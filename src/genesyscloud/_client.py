@@ -21,7 +21,7 @@ from ._core.send import call_flow, token_flow
 from ._regions import Gateway, Hosts, Region, resolve_hosts
 from ._resources import AsyncResources, SyncResources
 from ._version import __version__
-from .auth import AccessToken, ClientCredentials, Grant, Token, TokenRequest, TokenStore
+from .auth import Grant, Token, TokenRequest, TokenStore
 from .auth._manager import TokenManager
 
 if TYPE_CHECKING:
@@ -211,19 +211,6 @@ def _proxy_url(proxy: str) -> str:
     if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
         raise ValueError("proxy must be a URL such as 'http://proxy.example.com:3128'")
     return parts.geturl()
-
-
-def _auth_from_env() -> Grant | None:
-    token = os.environ.get("GENESYSCLOUD_ACCESS_TOKEN")
-    if token:
-        return AccessToken(token)
-    client_id = os.environ.get("GENESYSCLOUD_OAUTHCLIENT_ID")
-    secret = os.environ.get("GENESYSCLOUD_OAUTHCLIENT_SECRET")
-    if client_id or secret:
-        if not (client_id and secret):
-            raise ValueError("set both GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET")
-        return ClientCredentials(client_id, secret)
-    return None
 
 
 class _BaseClient:
