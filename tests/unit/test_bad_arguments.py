@@ -84,3 +84,10 @@ def test_bad_client_arguments():
         genesyscloud.ClientCredentials("id", "")
     with pytest.raises(ValueError, match="timeout"):
         genesyscloud.GenesysCloud(timeout=None)
+
+
+def test_wrong_container_for_an_array_parameter(client_and_log):
+    client, seen = client_and_log
+    with pytest.raises(TypeError, match=r"parameter 'expand' \(query 'expand'\) expects list of str, got dict"):
+        client.users.get_users(expand={"presence": True})
+    assert seen == []

@@ -315,7 +315,7 @@ class _Field:
             return value
         if not self.check(value):
             raise TypeError(
-                f"{self.owner}.{self.name}: expected {_describe(self.spec)}, got {type(value).__name__} {value!r:.80}"
+                f"{self.owner}.{self.name}: expected {describe_type(self.spec)}, got {type(value).__name__} {value!r:.80}"
             )
         return _convert(self.spec, value)
 
@@ -342,13 +342,14 @@ def _model_from_user_dict(cls: type[Model], data: dict[str, Any]) -> Model:
     return cls.from_dict(data)
 
 
-def _describe(spec: str) -> str:
+def describe_type(spec: str) -> str:
+    """A type spec in words, for error messages (``list[int]`` -> ``list of int``)."""
     names = {"str": "str", "int": "int", "float": "float", "bool": "bool", "datetime": "datetime or ISO-8601 str",
              "date": "date or YYYY-MM-DD str", "any": "any JSON value"}
     if spec.startswith("list["):
-        return f"list of {_describe(spec[5:-1])}"
+        return f"list of {describe_type(spec[5:-1])}"
     if spec.startswith("dict["):
-        return f"dict of str to {_describe(spec[5:-1])}"
+        return f"dict of str to {describe_type(spec[5:-1])}"
     return names.get(spec, f"{spec} or dict")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import quote
 
-from .models import NULL, Model, encode_value, format_date, format_datetime
+from .models import NULL, Model, describe_type, encode_value, format_date, format_datetime
 from .operation import Operation, Param
 
 __all__ = ["PreparedRequest", "build_request"]
@@ -106,16 +106,7 @@ def _scalar(op: Operation, param: Param, value: Any, spec: str | None = None) ->
 
 
 def _type_error(op: Operation, param: Param, value: Any, spec: str | None = None) -> TypeError:
-    expected = {
-        "str": "str",
-        "int": "int",
-        "float": "float",
-        "bool": "bool",
-        "datetime": "datetime or ISO-8601 str",
-        "date": "date or YYYY-MM-DD str",
-    }.get(spec or param.type, spec or param.type)
-    if param.type.startswith("list["):
-        expected = f"list of {expected}"
+    expected = describe_type(param.type if param.type.startswith("list[") else spec or param.type)
     return TypeError(
         f"{op.method_name}(): parameter {param.name!r} ({param.location} {param.wire_name!r}) expects "
         f"{expected}, got {type(value).__name__}"
