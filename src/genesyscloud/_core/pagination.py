@@ -192,22 +192,23 @@ def _attach(page: Any, pager: Pager) -> Any:
     return page
 
 
+def _path_request(pager: Pager, step: Step) -> Any:
+    """The GET of a ready-made next-page path (``nextUri``, search ``nextPage``)."""
+    from .request import PreparedRequest
+
+    return PreparedRequest("GET", step.path or "", list(step.query or []), operation=pager.op)
+
+
 def _fetch_sync(pager: Pager, step: Step) -> Any:
     if step.args is not None:
         return pager.api._call(pager.op, step.args, _pager=pager)
-    from .request import PreparedRequest
-
-    prepared = PreparedRequest("GET", step.path or "", list(step.query or []), operation=pager.op)
-    return _attach(pager.api._client._request(pager.op, prepared), pager)
+    return _attach(pager.api._client._request(pager.op, _path_request(pager, step)), pager)
 
 
 async def _fetch_async(pager: Pager, step: Step) -> Any:
     if step.args is not None:
         return await pager.api._call(pager.op, step.args, _pager=pager)
-    from .request import PreparedRequest
-
-    prepared = PreparedRequest("GET", step.path or "", list(step.query or []), operation=pager.op)
-    return _attach(await pager.api._client._request(pager.op, prepared), pager)
+    return _attach(await pager.api._client._request(pager.op, _path_request(pager, step)), pager)
 
 
 class PageIterator:
