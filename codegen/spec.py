@@ -242,8 +242,9 @@ def load(path: Path = SPEC_PATH) -> Api:
                 refs.update(refs_of(response))
             operations.append(Operation(
                 operation_id=op["operationId"],
-                method_name=op["x-purecloud-method-name"] if "_" in op.get("x-purecloud-method-name", "_")
-                else snake(op["x-purecloud-method-name"]),
+                # snake_case whether the definition gives the Python name (ours) or the
+                # camelCase one (Genesys' live document); the operationId when it gives none
+                method_name=snake(op.get("x-purecloud-method-name") or op["operationId"]),
                 http_method=http_method.upper(),
                 path=path_template,
                 tags=list(op.get("tags") or ["Default"]),

@@ -49,3 +49,11 @@ def test_import_does_not_load_api_or_models():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_method_names_are_snake_case_from_either_form_of_the_definition():
+    from codegen.naming import snake
+
+    # ours carries the Python name; Genesys' live document carries the camelCase one
+    assert snake("get_oauth_clients") == snake("getOauthClients") == "get_oauth_clients"
+    assert snake("post_routing_queues") == snake("postRoutingQueues") == "post_routing_queues"
