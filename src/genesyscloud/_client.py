@@ -142,9 +142,9 @@ def _check_timeout(timeout: Any) -> Any:
         if unknown:
             raise ValueError(f"timeout mapping has unknown keys {sorted(unknown)}; use connect, read, write, pool")
         for key, value in timeout.items():
-            _check_timeout(value) if value is not None else None
             if value is None:
                 raise ValueError(f"timeout[{key!r}] must be seconds, not None (timeouts are never infinite)")
+            _check_timeout(value)
         return dict(timeout)
     if type(timeout).__module__.startswith("httpx"):
         for key in ("connect", "read", "write", "pool"):
