@@ -1,7 +1,8 @@
 """Regenerate the SDK: ``python -m codegen [--out DIR] [--check]``.
 
 Writes ``src/genesyscloud/api/``, ``src/genesyscloud/models/``,
-``src/genesyscloud/_resources.py`` and ``tests/generated/`` under ``--out`` (default:
+``src/genesyscloud/_resources.py``, ``src/genesyscloud/_topics.py`` (from
+``spec/notification-topics.json``) and ``tests/generated/`` under ``--out`` (default:
 the repository). Output is deterministic. ``--check`` generates into a temporary folder
 and exits 1 listing every file that differs from what is committed.
 """
@@ -20,9 +21,11 @@ from pathlib import Path
 import jinja2
 
 from . import spec as spec_mod
+from . import topics as topics_mod
 
 ROOT = Path(__file__).resolve().parents[1]
-OWNED = ("src/genesyscloud/api", "src/genesyscloud/models", "src/genesyscloud/_resources.py", "tests/generated")
+OWNED = ("src/genesyscloud/api", "src/genesyscloud/models", "src/genesyscloud/_resources.py", "tests/generated",
+         "src/genesyscloud/_topics.py")
 MODEL_TEST_CHUNK = 400
 
 
@@ -88,6 +91,9 @@ def generate(out: Path) -> list[Path]:
         env.get_template("api_init.py.j2").render(tags=api.tags, sha=api.source_sha256, count=len(api.operations)),
     )
     write("src/genesyscloud/_resources.py", env.get_template("resources.py.j2").render(tags=api.tags))
+    topics = topics_mod.load({s.name for s in api.schemas})
+    write("src/genesyscloud/_topics.py", env.get_template("topics.py.j2").render(
+        topics=topics, typed=sum(1 for t in topics if t.definition)))
     model_test_tpl = env.get_template("test_models.py.j2")
     for i in range(0, len(api.schemas), MODEL_TEST_CHUNK):
         part = i // MODEL_TEST_CHUNK + 1
