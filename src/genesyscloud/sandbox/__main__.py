@@ -1,5 +1,6 @@
 """``python -m genesyscloud.sandbox serve --host 127.0.0.1 --port 8642 --client-id ID
---client-secret SECRET [--token-ttl SECONDS] [--rate-limit N_PER_MINUTE] [--seed N]``"""
+--client-secret SECRET [--token-ttl SECONDS] [--rate-limit N_PER_MINUTE] [--seed N]
+[--heartbeat-interval SECONDS]``"""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token-ttl", type=int, default=None, help="token lifetime in seconds (default 86400)")
     serve.add_argument("--rate-limit", type=int, default=None, help="requests per minute per token (default: none)")
     serve.add_argument("--seed", type=int, default=1, help="seed of the generated org (default 1)")
+    serve.add_argument("--heartbeat-interval", type=float, default=30.0,
+                       help="seconds between notification socket heartbeats (default 30)")
     return parser
 
 
@@ -28,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         serve(args.host, args.port, client_id=args.client_id, client_secret=args.client_secret, seed=args.seed,
-              token_ttl=args.token_ttl, rate_limit=args.rate_limit)
+              token_ttl=args.token_ttl, rate_limit=args.rate_limit, heartbeat_interval=args.heartbeat_interval)
     except KeyboardInterrupt:
         pass
     return 0

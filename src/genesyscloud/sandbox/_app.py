@@ -30,6 +30,7 @@ from starlette.routing import Mount, Route
 from ._errors import ApiError, LoginError, api_error_body
 from ._login import LoginService, parse_form
 from . import _paging  # noqa: F401  (registers the paging resources' handlers)
+from . import _notifications  # registers the Notifications API handlers (after _paging: it wraps job status)
 from ._resources import HANDLERS, Ctx, iso
 from ._router import SpecRouter
 from ._state import Fault, SandboxConfig, SandboxState
@@ -71,6 +72,7 @@ class SandboxApp:
         self.state = SandboxState(config)
         self.router = SpecRouter()
         self.login = LoginService(self.state)
+        self.notifications = _notifications.NotificationService(self.state)
         self.starlette = Starlette(routes=[
             Route("/oauth/token", self.oauth_token, methods=["POST"]),
             Route("/oauth/authorize", self.oauth_authorize, methods=["GET", "POST"]),
@@ -81,15 +83,20 @@ class SandboxApp:
                 Route("/clock", self.ctl_clock, methods=["GET", "POST"]),
                 Route("/reset", self.ctl_reset, methods=["POST"]),
                 Route("/info", self.ctl_info, methods=["GET"]),
+                Route("/notifications/{action}", self.notifications.control, methods=["GET", "POST"]),
             ]),
             Route("/api/v2/{rest:path}", self.api, methods=_ALL_METHODS),
         ], exception_handlers={HTTPException: self.http_exception})
 
     # -- outer pipeline -------------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            await self.notifications.websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.starlette(scope, receive, send)
             return
+        _notifications.REQUEST_SCOPE.set(scope)
         path: str = scope["path"]
         correlation_id = str(uuid.uuid4())
         control = path.startswith("/__sandbox__/") or path == "/__sandbox__"
@@ -375,6 +382,7 @@ class SandboxApp:
 
     async def ctl_reset(self, request: Request) -> Response:
         self.state.reset()
+        self.notifications.reset()
         return Response(status_code=204)
 
     async def ctl_info(self, request: Request) -> Response:

@@ -13,13 +13,16 @@ import sys
 import threading
 from typing import Any, Callable
 
+from ._notification_controls import NotificationControls
+
 __all__ = ["Sandbox", "create_app", "serve"]
 
 _START_TIMEOUT = 30.0
 
 
 def create_app(client_id: str, client_secret: str, *, seed: int = 1, token_ttl: int | None = None,
-               rate_limit: int | None = None, max_body: int = 10 * 1024 * 1024) -> Any:
+               rate_limit: int | None = None, max_body: int = 10 * 1024 * 1024,
+               heartbeat_interval: float = 30.0) -> Any:
     """Build the sandbox ASGI application (a ``SandboxApp``; serve it with any ASGI server).
 
     Args:
@@ -29,12 +32,15 @@ def create_app(client_id: str, client_secret: str, *, seed: int = 1, token_ttl: 
             ``accessTokenValiditySeconds`` (default 86400).
         rate_limit: requests per minute per token (429 beyond); ``None``: unlimited.
         max_body: largest accepted request body in bytes (413 beyond).
+        heartbeat_interval: seconds between the notification sockets' heartbeats.
     """
     from ._app import SandboxApp
     from ._state import SandboxConfig
 
-    return SandboxApp(SandboxConfig(client_id=client_id, client_secret=client_secret, seed=seed,
-                                    token_ttl=token_ttl, rate_limit=rate_limit, max_body=max_body))
+    app = SandboxApp(SandboxConfig(client_id=client_id, client_secret=client_secret, seed=seed,
+                                   token_ttl=token_ttl, rate_limit=rate_limit, max_body=max_body))
+    app.notifications.heartbeat_interval = float(heartbeat_interval)
+    return app
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
@@ -72,7 +78,7 @@ def _uvicorn_config(app: Any, **kwargs: Any) -> Any:
                           proxy_headers=False, server_header=False, date_header=True, **kwargs)
 
 
-class Sandbox:
+class Sandbox(NotificationControls):
     """A sandbox server on ``127.0.0.1`` in a background thread, on a free port.
 
     Use as a context manager (``with Sandbox() as sb: sb.url``) or call ``start()`` /
@@ -86,12 +92,13 @@ class Sandbox:
 
     def __init__(self, client_id: str | None = None, client_secret: str | None = None, *, seed: int = 1,
                  token_ttl: int | None = None, rate_limit: int | None = None, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, heartbeat_interval: float = 30.0) -> None:
         self.client_id = client_id or f"sandbox-{secrets.token_hex(8)}"
         self.client_secret = client_secret or secrets.token_urlsafe(24)
         self.seed = seed
         self.token_ttl = token_ttl
         self.rate_limit = rate_limit
+        self.heartbeat_interval = heartbeat_interval
         self.host = host
         self._port = port
         self._server: Any = None
@@ -125,7 +132,7 @@ class Sandbox:
         import uvicorn
 
         self.app = create_app(self.client_id, self.client_secret, seed=self.seed, token_ttl=self.token_ttl,
-                              rate_limit=self.rate_limit)
+                              rate_limit=self.rate_limit, heartbeat_interval=self.heartbeat_interval)
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only then
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -229,12 +236,13 @@ class Sandbox:
 
 def serve(host: str = "127.0.0.1", port: int = 8642, *, client_id: str, client_secret: str, seed: int = 1,
           token_ttl: int | None = None, rate_limit: int | None = None,
-          announce: Callable[[str], None] | None = None) -> None:
+          announce: Callable[[str], None] | None = None, heartbeat_interval: float = 30.0) -> None:
     """Serve in the foreground until SIGINT/SIGTERM. Once the socket accepts connections,
     ``announce`` (default: print to stdout) gets ``"Genesys Cloud sandbox listening on URL"``."""
     import uvicorn
 
-    app = create_app(client_id, client_secret, seed=seed, token_ttl=token_ttl, rate_limit=rate_limit)
+    app = create_app(client_id, client_secret, seed=seed, token_ttl=token_ttl, rate_limit=rate_limit,
+                     heartbeat_interval=heartbeat_interval)
     server = uvicorn.Server(_uvicorn_config(app, host=host, port=port))
     say = announce or (lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
 
