@@ -582,7 +582,7 @@ class _Engine:
             lifetime = (when - _utcnow()).total_seconds()
             if lifetime <= 0:
                 lifetime = 86400.0  # a skewed clock: fall back to the documented 24 h
-        return time.monotonic() + max(lifetime - self.renew_before, lifetime / 2)
+        return time.monotonic() + max(lifetime - self.renew_before, 0.5)
 
     async def _connect(self, channel: _Channel) -> None:
         from websockets.asyncio.client import connect

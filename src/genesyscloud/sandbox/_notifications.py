@@ -179,8 +179,14 @@ class NotificationService:
         self.routing: dict[str, dict[str, Any]] = {}
         self.published = 0
         self.announced_jobs: set[str] = set()
+        self._streams: set[asyncio.Task[None]] = set()
+        self.streams_done = 0
+        self.heartbeats = 0
 
     def reset(self) -> None:
+        for task in self._streams:
+            task.cancel()
+        self._streams.clear()
         for channel in list(self.channels.values()):
             self._end(channel, 1000, "sandbox reset")
         self.channels.clear()
@@ -264,6 +270,9 @@ class NotificationService:
                 delivered += 1
         return delivered
 
+    def subscribed(self, topic: str) -> bool:
+        return any(topic in c.topics for c in self.channels.values())
+
     def sockets(self) -> list[_Socket]:
         return [s for c in self.channels.values() for s in c.sockets]
 
@@ -328,16 +337,18 @@ class NotificationService:
 
     async def _ticker(self, sock: _Socket) -> None:
         loop = asyncio.get_running_loop()
-        next_beat = loop.time() + self.heartbeat_interval
+        last_beat = loop.time()
         while not sock.closed:
+            next_beat = last_beat + self.heartbeat_interval  # read each time: the interval can change
             await asyncio.sleep(min(_SWEEP, max(0.0, next_beat - loop.time())))
             channel = sock.channel
             if not self.alive(channel):
                 self._end(channel, 1000, "channel expired")
                 return
-            if loop.time() >= next_beat:
+            if loop.time() >= last_beat + self.heartbeat_interval:
                 sock.push(_metadata("WebSocket Heartbeat"))
-                next_beat = loop.time() + self.heartbeat_interval
+                self.heartbeats += 1
+                last_beat = loop.time()
 
     def _client_message(self, sock: _Socket, text: str) -> None:
         try:
@@ -421,7 +432,9 @@ class NotificationService:
             sock.close(1001, "socket closing for maintenance")
 
     def _ctl_info(self) -> dict[str, Any]:
+        self._streams = {t for t in self._streams if not t.done()}
         return {"heartbeatInterval": self.heartbeat_interval, "published": self.published,
+                "streamsRunning": len(self._streams), "streamsDone": self.streams_done, "heartbeats": self.heartbeats,
                 "channels": [{**c.describe(""), "topics": len(c.topics), "sockets": len(c.sockets),
                               "clientId": c.client_id, "userId": c.user_id} for c in self.channels.values()]}
 
@@ -439,8 +452,37 @@ class NotificationService:
             if template is None:
                 raise ValueError(f"{topic} is not in the topic table; give a body")
             event_body = sample_body(template)
-        delivered = self.publish(topic, event_body, count=count)
+        sequence = body.get("sequenceField")
+        rate = body.get("rate")
+        if sequence is not None and (not isinstance(sequence, str) or not isinstance(event_body, dict)):
+            raise ValueError("sequenceField names a field of an object body")
+        if rate is not None:
+            rate = float(rate)
+            if rate <= 0:
+                raise ValueError("rate must be > 0 events per second")
+            self._streams.add(asyncio.get_running_loop().create_task(
+                self._steady(topic, event_body, count, rate, sequence)))
+            return {"topic": topic, "count": count, "rate": rate, "scheduled": True}
+        if sequence is not None:
+            delivered = sum(self.publish(topic, {**event_body, sequence: i}) for i in range(count))
+        else:
+            delivered = self.publish(topic, event_body, count=count)
         return {"topic": topic, "count": count, "deliveries": delivered, "body": event_body}
+
+    async def _steady(self, topic: str, body: Any, count: int, rate: float, sequence: str | None) -> None:
+        """Publish ``count`` events at ``rate`` per second (in ticks of 10 ms, catching up when late)."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        sent = 0
+        try:
+            while sent < count:
+                due = min(count, int((loop.time() - start) * rate) + 1)
+                while sent < due:
+                    self.publish(topic, {**body, sequence: sent} if sequence else body)
+                    sent += 1
+                await asyncio.sleep(0.01)
+        finally:
+            self.streams_done += 1
 
 
 def _service(ctx: Ctx) -> NotificationService:
@@ -656,17 +698,70 @@ def _conversation_event(conv: dict[str, Any]) -> dict[str, Any]:
             "participants": participants, "recordingState": conv.get("recordingState", "NONE")}
 
 
+def conform(value: Any, schema: dict[str, Any], definitions: dict[str, Any], depth: int = 0) -> Any:
+    """``value`` trimmed to what ``schema`` allows: unknown properties and values outside an
+    enum (after a case-insensitive match) are left out, so an event body built from the
+    org's state validates against the topic's own definition."""
+    _missing = conform
+    if depth > 20:
+        return _missing
+    if "$ref" in schema:
+        schema = definitions.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    kind = schema.get("type")
+    if "enum" in schema:
+        if value in schema["enum"]:
+            return value
+        match = [e for e in schema["enum"] if isinstance(e, str) and isinstance(value, str) and e.lower() == value.lower()]
+        return match[0] if match else _missing
+    if kind == "object" or "properties" in schema:
+        if not isinstance(value, dict):
+            return _missing
+        props = schema.get("properties", {})
+        out = {}
+        for key, item in value.items():
+            if key in props:
+                fixed = conform(item, props[key], definitions, depth + 1)
+                if fixed is not _missing:
+                    out[key] = fixed
+        return out
+    if kind == "array":
+        if not isinstance(value, list):
+            return _missing
+        items = [conform(v, schema.get("items", {}), definitions, depth + 1) for v in value]
+        return [v for v in items if v is not _missing]
+    if kind == "string":
+        return value if isinstance(value, str) else _missing
+    if kind == "boolean":
+        return value if isinstance(value, bool) else _missing
+    if kind in ("integer", "number"):
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else _missing
+    return value
+
+
+def typed_body(topic: str, body: Any) -> Any:
+    """``body`` conformed to the definition of ``topic``'s template (unchanged when untyped)."""
+    template = topic_template(topic)
+    definition = TOPIC_MODELS.get(template) if template else None
+    if definition is None:
+        return body
+    from .._spec import load_spec
+
+    definitions = load_spec()["definitions"]
+    fixed = conform(body, {"$ref": f"#/definitions/{definition}"}, definitions)
+    return {} if fixed is conform else fixed
+
+
 def publish_conversation(service: NotificationService, conv: dict[str, Any]) -> None:
     """Publish the user and queue conversation topics (and their ``.calls`` variants) of ``conv``."""
     body = _conversation_event(conv)
     users = {p["userId"] for p in conv["participants"] if p.get("userId")}
     queues = {p["queueId"] for p in conv["participants"] if p.get("queueId")}
-    for uid in sorted(users):
-        service.publish(f"v2.users.{uid}.conversations", body)
-        service.publish(f"v2.users.{uid}.conversations.calls", body)
-    for qid in sorted(queues):
-        service.publish(f"v2.routing.queues.{qid}.conversations", body)
-        service.publish(f"v2.routing.queues.{qid}.conversations.calls", body)
+    topics = [t for uid in sorted(users) for t in (f"v2.users.{uid}.conversations", f"v2.users.{uid}.conversations.calls")]
+    topics += [t for qid in sorted(queues)
+               for t in (f"v2.routing.queues.{qid}.conversations", f"v2.routing.queues.{qid}.conversations.calls")]
+    for topic in topics:
+        if service.subscribed(topic):
+            service.publish(topic, typed_body(topic, body))
 
 
 @route("POST", "/api/v2/conversations/calls")
