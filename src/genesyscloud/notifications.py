@@ -556,8 +556,8 @@ class _Engine:
     async def _new_channel(self, topics: list[str]) -> tuple[_Channel, list[str]]:
         """Create a channel, connect its socket, subscribe ``topics`` (the socket first: no
         event published after the subscription can be missed)."""
-        token_deadline = self.rest.token_deadline()
         made = await self.rest.create_channel()
+        token_deadline = self.rest.token_deadline()  # the token that just created the channel
         channel = _Channel(id=made.id, uri=made.connect_uri, topics=list(topics),
                            renew_at=self._renew_time(made.expires), token_deadline=token_deadline)
         await self._connect(channel)
