@@ -41,6 +41,10 @@ class RootGroup(click.Group):
             return getattr(importlib.import_module(module, __package__), attr)
         names = group_names()
         name = cmd_name if cmd_name in names else cmd_name.replace("_", "-")
+        if name == "notifications" and name in names:  # the API group plus `listen`
+            from ._notifications import NotificationsGroup
+
+            return NotificationsGroup(name, names[name])
         if name in names:
             return ApiGroup(name, names[name])
         return None

@@ -311,8 +311,10 @@ def sandbox() -> None:
 @click.option("--token-ttl", type=click.IntRange(min=1), help="Token lifetime in seconds (default 86400).")
 @click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute per token (default: none).")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the generated org.")
+@click.option("--heartbeat-interval", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds between notification socket heartbeats.")
 def sandbox_serve(client_id: str | None, client_secret: str | None, host: str, port: int, token_ttl: int | None,
-                  rate_limit: int | None, seed: int) -> None:
+                  rate_limit: int | None, seed: int, heartbeat_interval: float) -> None:
     """Serve the sandbox in the foreground until Ctrl-C / SIGTERM; prints its URL once it accepts connections."""
     from ..sandbox import serve as run
 
@@ -331,7 +333,7 @@ def sandbox_serve(client_id: str | None, client_secret: str | None, host: str, p
 
     try:
         run(host, port, client_id=client_id, client_secret=client_secret, seed=seed, token_ttl=token_ttl,
-            rate_limit=rate_limit, announce=announce)
+            rate_limit=rate_limit, announce=announce, heartbeat_interval=heartbeat_interval)
     except KeyboardInterrupt:
         pass
 
