@@ -436,7 +436,8 @@ def test_demo_runs_non_interactively(home: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     for marker in ("1. Authenticate", "Sandbox Org", "OAuth client", "Routing queue", "active users in",
-                   f"{out / 'queues.csv'}", "Token revoked.", "The old token is now refused: 401"):
+                   f"{out / 'queues.csv'}", "Token revoked.", "The old token is now refused: 401",
+                   "event PresenceEventUserPresence: systemPresence Away"):
         assert marker in text, marker
     rows = list(csv.reader((out / "queues.csv").open()))
     assert rows[0] == ["id", "name", "division.name", "memberCount", "dateCreated"]

@@ -8,7 +8,9 @@ embedded sandbox org, every step a real SDK call over HTTP.
    (``POST /api/v2/routing/queues``);
 4. page through every user (``GET /api/v2/users``, 100 per page) with a progress bar;
 5. export every routing queue to CSV (``GET /api/v2/routing/queues``, all pages);
-6. revoke the token (``DELETE /api/v2/tokens/me``) and show that it is refused afterwards.
+6. watch a presence change arrive live (Notifications: a channel, ``v2.users.{id}.presence``
+   over the WebSocket, then ``PATCH /api/v2/users/{id}/presences/purecloud``);
+7. revoke the token (``DELETE /api/v2/tokens/me``) and show that it is refused afterwards.
 
 Runs without a terminal (CI) and takes a few seconds.
 """
@@ -36,7 +38,8 @@ def demo(out_dir: Path | None, seed: int, quiet: bool) -> None:
 
     Starts a local Genesys Cloud sandbox, authenticates, shows the org, creates an OAuth
     client and a routing queue, pages through thousands of users with a progress bar,
-    exports the queues to CSV (the path is printed) and revokes the token.
+    exports the queues to CSV (the path is printed), shows a presence change arriving live
+    over the notifications WebSocket and revokes the token.
     """
     run_demo(out_dir=out_dir, seed=seed, progress=not quiet)
 
@@ -137,7 +140,12 @@ def run_demo(*, out_dir: Path | None = None, seed: int = 1, progress: bool = Tru
                                 ("name", "division.name", "memberCount")])
             console.print(table)
 
-            step(6, "Revoke the token (DELETE /api/v2/tokens/me)")
+            step(6, "Watch a presence change arrive live (Notifications WebSocket)")
+            from ._demo_notifications import live_presence
+
+            live_presence(gc, sb, console)
+
+            step(7, "Revoke the token (DELETE /api/v2/tokens/me)")
             gc.tokens.delete_tokens_me()
             console.print("Token revoked.")
             with GenesysCloud(api_host=sb.url, auth=_revoked(token.access_token), max_retries=0) as check:
