@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._topics import TOPIC_MODELS
+from ..notifications import topic_template
 from ._errors import ApiError, bad_request, not_found
 from ._resources import HANDLERS, Ctx, Result, iso, route
 
@@ -65,39 +66,6 @@ def _presence_id(name: str) -> str:
 
 PRESENCE_IDS = {name: _presence_id(name) for name in SYSTEM_PRESENCES}
 PRESENCE_NAMES = {v: k for k, v in PRESENCE_IDS.items()}
-
-
-def _compile_templates() -> dict[str, Any]:
-    trie: dict[str, Any] = {}
-    for template in TOPIC_MODELS:
-        node = trie
-        for seg in template.split("."):
-            node = node.setdefault("*" if seg == "{id}" else seg, {})
-        node[""] = template
-    return trie
-
-
-_TRIE = _compile_templates()
-
-
-def topic_template(topic: str) -> str | None:
-    """The table's template for a concrete topic (literal segments win over ``{id}``), or ``None``."""
-    def walk(node: dict[str, Any], segs: list[str], i: int) -> str | None:
-        if i == len(segs):
-            return node.get("")
-        child = node.get(segs[i])
-        if child is not None:
-            found = walk(child, segs, i + 1)
-            if found is not None:
-                return found
-        star = node.get("*")
-        if star is not None and segs[i] and segs[i] not in ("{id}",):
-            return walk(star, segs, i + 1)
-        return None
-
-    if not isinstance(topic, str) or not topic:
-        return None
-    return walk(_TRIE, topic.split("."), 0)
 
 
 def sample_body(template: str) -> Any:
