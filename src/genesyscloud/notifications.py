@@ -505,8 +505,7 @@ class _Engine:
         for task in list(self.tasks):
             task.cancel()
         channels, self.channels = self.channels, []
-        for channel in channels:
-            await self._close_socket(channel)
+        await asyncio.gather(*(self._close_socket(c) for c in channels), return_exceptions=True)
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.buffer is not None:
@@ -728,9 +727,9 @@ class _Engine:
             except (APIConnectionError, OSError, asyncio.TimeoutError) as exc:
                 log.info("reconnecting channel %s failed: %s", channel.id, scrub_text(repr(exc)))
             except APIStatusError as exc:
-                if exc.status_code not in (404, 408, 429) and exc.status_code < 500:
+                if exc.status not in (404, 408, 429) and exc.status < 500:
                     raise
-                log.info("reconnecting channel %s failed: HTTP %s", channel.id, exc.status_code)
+                log.info("reconnecting channel %s failed: HTTP %s", channel.id, exc.status)
             except Exception as exc:  # noqa: BLE001 - websockets handshake errors
                 from websockets.exceptions import InvalidHandshake, InvalidURI
 
@@ -815,6 +814,11 @@ class _Engine:
             if not channel.rolling:
                 channel.rolling = True
                 await self._rollover(channel, "the channel answered 404")
+        except (APIConnectionError, APIStatusError) as exc:
+            if isinstance(exc, APIStatusError) and exc.status not in (408, 429) and exc.status < 500:
+                raise
+            log.info("extending channel %s failed (%s); trying again in a minute", channel.id, scrub_text(str(exc)))
+            channel.renew_at = time.monotonic() + 60.0
 
     def _locked(self) -> asyncio.Lock:
         assert self.lock is not None

@@ -388,6 +388,23 @@ def test_an_abrupt_drop_yields_exactly_one_gap(mode, sandbox, uid):
     run(scenario())
 
 
+def test_a_failure_the_stream_cannot_recover_from_reaches_the_consumer(mode, sandbox, uid):
+    from genesyscloud import PermissionDeniedError
+
+    async def scenario():
+        s = Stream(mode, sandbox)
+        try:
+            await s.open([f"v2.users.{uid}.presence"])
+            await asyncio.to_thread(sandbox.add_fault, path="^/api/v2/notifications/channels/", status=403)
+            await asyncio.to_thread(sandbox.drop_sockets)
+            with pytest.raises(PermissionDeniedError):
+                await s.next()
+        finally:
+            await s.close()
+
+    run(scenario())
+
+
 # -- 7. limits ------------------------------------------------------------------------------------------------
 def test_topics_beyond_a_thousand_spread_over_channels_and_the_limit_is_clear(mode, sandbox, uid):
     async def scenario():
