@@ -347,6 +347,23 @@ def test_expired_channel_and_token_are_replaced(mode, sandbox, uid):
     run(scenario())
 
 
+def test_a_revoked_token_ends_the_channel_and_a_new_one_follows(mode, sandbox, uid):
+    async def scenario():
+        s = Stream(mode, sandbox)
+        try:
+            await s.open([f"v2.users.{uid}.presence"])
+            old = s.listener.channels[0]
+            await s.rest("DELETE", "/api/v2/tokens/me")  # the token that created the channel
+            gap = await s.next()
+            assert isinstance(gap, StreamGap) and s.listener.channels != [old]
+            await publish(sandbox, f"v2.users.{uid}.presence", {"message": "new token"})
+            assert (await s.next()).body.message == "new token"
+        finally:
+            await s.close()
+
+    run(scenario())
+
+
 def test_token_about_to_expire_rolls_the_channel_over_without_a_gap(mode, sb):
     from genesyscloud.sandbox import Sandbox
 
