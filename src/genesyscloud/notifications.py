@@ -709,7 +709,7 @@ class _Engine:
         started = channel.last_frame_at
         log.info("notification socket of channel %s ended (%s): reconnecting", channel.id, reason)
         attempt = 0
-        while not self.closing:
+        while not self.closing and not channel.retired:  # a rollover may have replaced it meanwhile
             if attempt:
                 await asyncio.sleep(self.rng.uniform(0, min(self.max_backoff, 0.1 * 2 ** attempt)))
             attempt += 1
@@ -736,7 +736,7 @@ class _Engine:
                 if isinstance(exc, InvalidURI) or not isinstance(exc, InvalidHandshake):
                     raise
                 log.info("reconnecting channel %s failed: %s", channel.id, scrub_text(str(exc)))
-        if self.closing:
+        if self.closing or channel.retired:
             return
         self.reconnects += 1
         assert self.buffer is not None
