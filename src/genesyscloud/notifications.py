@@ -710,8 +710,7 @@ class _Engine:
         log.info("notification socket of channel %s ended (%s): reconnecting", channel.id, reason)
         attempt = 0
         while not self.closing and not channel.retired:  # a rollover may have replaced it meanwhile
-            if attempt:
-                await asyncio.sleep(self.rng.uniform(0, min(self.max_backoff, 0.1 * 2 ** attempt)))
+            await asyncio.sleep(backoff_delay(attempt, self.max_backoff, self.rng))
             attempt += 1
             try:
                 if await self.rest.exists(channel.id):
@@ -757,7 +756,7 @@ class _Engine:
                     break
                 except (APIConnectionError, OSError, asyncio.TimeoutError) as exc:
                     log.info("rollover of channel %s: %s; retrying", old.id, scrub_text(repr(exc)))
-                    await asyncio.sleep(self.rng.uniform(0, min(self.max_backoff, 0.1 * 2 ** attempt)))
+                    await asyncio.sleep(backoff_delay(attempt + 1, self.max_backoff, self.rng))
             if new is None:
                 return  # the old socket's end is handled as a drop (with a gap)
             new.reader = self._spawn(self._read(new))
@@ -857,6 +856,15 @@ class _Engine:
 
     def all_topics(self) -> list[str]:
         return [t for c in self.channels for t in c.topics]
+
+
+def backoff_delay(attempt: int, cap: float, rng: random.Random) -> float:
+    """Seconds to wait before reconnect attempt ``attempt`` (0: at once): exponential from
+    0.1 s, capped at ``cap``, with full jitter (AWS Architecture Blog, "Exponential Backoff
+    And Jitter")."""
+    if attempt <= 0:
+        return 0.0
+    return rng.uniform(0, min(cap, 0.1 * 2 ** min(attempt, 30)))
 
 
 def _unique(topics: Iterable[str]) -> list[str]:

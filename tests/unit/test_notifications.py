@@ -10,7 +10,7 @@ import pytest
 
 from genesyscloud._topics import PUBLISHED_CLASSES, TOPIC_MODELS
 from genesyscloud.notifications import NotificationEvent, RejectedTopic, TopicRejectedError, topic_model, topic_template
-from genesyscloud.notifications import _Buffer, _Dedup, _END
+from genesyscloud.notifications import _Buffer, _Dedup, _END, backoff_delay
 
 
 def test_the_generated_map_covers_the_vendored_table():
@@ -94,3 +94,14 @@ def test_importing_the_module_does_not_import_websockets():
     code = "import sys, genesyscloud.notifications; print('websockets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_reconnect_backoff_is_capped_and_jittered():
+    import random
+
+    rng = random.Random(7)
+    assert backoff_delay(0, 30, rng) == 0.0
+    delays = [backoff_delay(n, 2.0, rng) for n in range(1, 200)]
+    assert all(0 <= d <= 2.0 for d in delays) and max(delays) > 1.0
+    assert len({round(d, 6) for d in delays[20:]}) > 100  # jitter: not one fixed value
+    assert all(backoff_delay(1, 30, rng) <= 0.2 for _ in range(100))  # early attempts are short
