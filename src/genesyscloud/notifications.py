@@ -888,6 +888,15 @@ def _check_limit(count: int) -> None:
                               f"topics; the service allows {limit} topics per user and OAuth client")
 
 
+def _check_client(client: Any, want_async: bool) -> None:
+    request = getattr(client, "request", None)
+    if request is None or not hasattr(client, "notifications"):
+        raise TypeError(f"expected a GenesysCloud or AsyncGenesysCloud client, got {type(client).__name__}")
+    if asyncio.iscoroutinefunction(request) != want_async:
+        wanted = "AsyncNotificationListener" if not want_async else "NotificationListener"
+        raise TypeError(f"{type(client).__name__} goes with {wanted}")
+
+
 def _check_options(buffer_size: int, overflow: str, liveness_timeout: float, max_backoff: float) -> None:
     if not isinstance(buffer_size, int) or buffer_size < 1:
         raise ValueError("buffer_size must be a positive integer")
@@ -934,6 +943,7 @@ class AsyncNotificationListener:
                  overflow: Literal["block", "drop_oldest"] = "block", liveness_timeout: float = 45.0,
                  max_backoff: float = 30.0, renew_before: float = 3600.0, dedup_capacity: int = 100_000,
                  connect_timeout: float = 30.0) -> None:
+        _check_client(client, want_async=True)
         _check_options(buffer_size, overflow, liveness_timeout, max_backoff)
         self._engine = _Engine(client, topics, on_rejected=on_rejected, buffer_size=buffer_size, overflow=overflow,
                                liveness_timeout=liveness_timeout, max_backoff=max_backoff, renew_before=renew_before,
@@ -1021,6 +1031,7 @@ class NotificationListener:
                  overflow: Literal["block", "drop_oldest"] = "block", liveness_timeout: float = 45.0,
                  max_backoff: float = 30.0, renew_before: float = 3600.0, dedup_capacity: int = 100_000,
                  connect_timeout: float = 30.0) -> None:
+        _check_client(client, want_async=False)
         _check_options(buffer_size, overflow, liveness_timeout, max_backoff)
         self._engine = _Engine(client, topics, on_rejected=on_rejected, buffer_size=buffer_size, overflow=overflow,
                                liveness_timeout=liveness_timeout, max_backoff=max_backoff, renew_before=renew_before,

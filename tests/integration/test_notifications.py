@@ -537,4 +537,8 @@ def test_bad_arguments_fail_before_any_traffic(sandbox):
             NotificationListener(client, [], buffer_size=0)
         with pytest.raises(TopicLimitError):
             NotificationListener(client, [f"t{i}" for i in range(20_001)])
+        with pytest.raises(TypeError, match="NotificationListener"):
+            AsyncNotificationListener(client, [])
+        with pytest.raises(TypeError):
+            NotificationListener(object(), [])
     assert sandbox.requests() == []
