@@ -30,6 +30,8 @@ from starlette.routing import Mount, Route
 from ._errors import ApiError, LoginError, api_error_body
 from ._login import LoginService, parse_form
 from . import _paging  # noqa: F401  (registers the paging resources' handlers)
+from . import _jobs  # noqa: F401  (registers the job APIs' handlers)
+from ._objects import ObjectStoreRoutes
 from ._resources import HANDLERS, Ctx, iso
 from ._router import SpecRouter
 from ._state import Fault, SandboxConfig, SandboxState
@@ -71,7 +73,9 @@ class SandboxApp:
         self.state = SandboxState(config)
         self.router = SpecRouter()
         self.login = LoginService(self.state)
+        self.objects = ObjectStoreRoutes(self.state)
         self.starlette = Starlette(routes=[
+            Route("/objects/{key:path}", self.objects.objects, methods=["GET", "HEAD", "PUT"]),
             Route("/oauth/token", self.oauth_token, methods=["POST"]),
             Route("/oauth/authorize", self.oauth_authorize, methods=["GET", "POST"]),
             Route("/logout", self.logout, methods=["GET"]),
@@ -81,6 +85,7 @@ class SandboxApp:
                 Route("/clock", self.ctl_clock, methods=["GET", "POST"]),
                 Route("/reset", self.ctl_reset, methods=["POST"]),
                 Route("/info", self.ctl_info, methods=["GET"]),
+                Route("/object-faults", self.objects.faults, methods=["GET", "POST", "DELETE"]),
             ]),
             Route("/api/v2/{rest:path}", self.api, methods=_ALL_METHODS),
         ], exception_handlers={HTTPException: self.http_exception})
@@ -317,6 +322,7 @@ class SandboxApp:
                 self.router.validate_body(op, body)
         handler = HANDLERS.get((op.method, template))
         if handler is not None:
+            self.state.request_base = f"{request.url.scheme}://{request.url.netloc}"  # absolute URLs (_objects)
             ctx = Ctx(state=self.state, method=method, path=path, template=template, path_params=path_params,
                       query=query, body=body, token=token_record, token_value=token_value)
             status, payload, headers = handler(ctx)
