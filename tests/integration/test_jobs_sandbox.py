@@ -19,9 +19,13 @@ INTERVAL = "2024-01-01T00:00:00.000Z/2024-02-01T00:00:00.000Z"
 CONVERSATIONS = ["c0a8e7d2-0000-4000-8000-00000000000%d" % i for i in range(4)]
 
 
+SANDBOX_CLIENT = [""]
+
+
 @pytest.fixture(scope="module")
 def sb():
     with Sandbox(seed=5) as sandbox:
+        SANDBOX_CLIENT[0] = sandbox.client_id
         yield sandbox
 
 
@@ -60,6 +64,8 @@ def _args(name):
         "wfm.team.historicaladherence": ({"startDate": "2024-01-01T00:00:00.000Z", "timeZone": "UTC"},
                                          {"team_id": "team-1"}),
         "usage.aggregates": ({"interval": INTERVAL, "granularity": "Day"}, {}),
+        "usage.client.aggregates": ({"interval": INTERVAL}, {"client_id": SANDBOX_CLIENT[0]}),
+        "audits.query": ({"interval": INTERVAL, "serviceName": "Directory"}, {}),
     }[name]
 
 
@@ -88,8 +94,11 @@ def _check(name, items, sb):
     if name.startswith("wfm."):
         assert len(items) == 1 and items[0].query_state == "Complete"
         return list(items[0].download_urls)
-    if name == "usage.aggregates":
+    if name.startswith("usage."):
         assert len(items) == 120 and items[0].request_count == 10
+        return []
+    if name == "audits.query":
+        assert len(items) == 130 and items[0].service_name == "Directory"
         return []
     raise AssertionError(f"no check for {name}")
 
@@ -127,7 +136,7 @@ async def test_every_kind_end_to_end_async(sb):
     async with _async(sb) as client:
         for name in ("analytics.users.details", "analytics.flows.aggregates", "recording.batch", "recording.jobs",
                      "analytics.reporting.export", "outbound.dnclist.export", "wfm.historicaladherence",
-                     "usage.aggregates"):
+                     "usage.aggregates", "audits.query"):
             body, params = _args(name)
 
             async def no_wait(seconds):

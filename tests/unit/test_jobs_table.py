@@ -36,7 +36,7 @@ def test_every_row_matches_the_definition(name):
             "none": body is None}[row.body]
     if row.job_id is not None:
         assert row.job_id in _props(submit.response)
-        assert "job_id" in {x.name for x in status.params} or row.status_from_listing
+        assert row.id_param in {x.name for x in status.params} or row.status_from_listing
     model = status.response
     if row.status_from_listing:
         model = _props(model)["entities"]["items"]["$ref"].rsplit("/", 1)[-1]

@@ -167,7 +167,7 @@ class _JobBase:
     def _kwargs(self, **more: Any) -> dict[str, Any]:
         out = dict(self.path_params)
         if self.kind.job_id is not None:
-            out["job_id"] = self.job_id
+            out[self.kind.id_param] = self.job_id
         out.update(more)
         return out
 

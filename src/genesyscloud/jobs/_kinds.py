@@ -43,6 +43,7 @@ class JobKind:
         body: whether submit takes a body (``"required"``, ``"optional"`` or ``"none"``).
         job_id: wire field of the submit answer holding the job id (``None``: the job is
             addressed by ``path_params`` alone, as outbound exports are).
+        id_param: the keyword argument that takes the job id (``job_id``, ``transaction_id``).
         status: ``"group.method"`` that reads the job.
         status_from_listing: the status operation is a page-number listing; the job is the
             entity whose ``id`` is the job id (reporting exports have no GET by id).
@@ -76,6 +77,7 @@ class JobKind:
     path_params: tuple[str, ...] = ()
     body: str = "required"
     job_id: str | None = "id"
+    id_param: str = "job_id"
     status_from_listing: bool = False
     ready_field: str | None = None
     pending_statuses: tuple[int, ...] = ()
@@ -172,6 +174,21 @@ _ROWS: list[JobKind] = [
         submit="usage.post_usage_aggregates_query_jobs",
         status="usage.get_usage_aggregates_query_job", state="queryStatus", done=("Succeeded",),
         failed=("Failed", "Cancelled"), results=STATUS_PAGES, error_field=None,
+    ),
+    JobKind(
+        name="usage.client.aggregates",
+        summary="API usage query of one OAuth client (POST /api/v2/usage/client/{clientId}/aggregates/query/jobs)",
+        submit="usage.post_usage_client_client_id_aggregates_query_jobs", path_params=("client_id",),
+        status="usage.get_usage_client_client_id_aggregates_query_job", state="queryStatus", done=("Succeeded",),
+        failed=("Failed", "Cancelled"), results=STATUS_PAGES, error_field=None,
+    ),
+    JobKind(
+        name="audits.query",
+        summary="audit query (POST /api/v2/audits/query), results by cursor",
+        submit="audit.post_audits_query", id_param="transaction_id",
+        status="audit.get_audits_query_transaction_id", state="state", done=("Succeeded",),
+        failed=("Failed", "Cancelled"), results=PAGES, results_op="audit.get_audits_query_transaction_id_results",
+        error_field=None,
     ),
 ]
 

@@ -454,6 +454,25 @@ def submit_usage(ctx: Ctx) -> Result:
                 "selfUri": f"/api/v2/usage/aggregates/query/jobs/{job['id']}"})
 
 
+@route("POST", "/api/v2/usage/client/{clientId}/aggregates/query/jobs")
+def submit_client_usage(ctx: Ctx) -> Result:
+    client_id = ctx.path_params["clientId"]
+    if client_id not in ctx.state.clients:
+        raise not_found(f"OAuth client {client_id} not found", clientId=client_id)
+    _check_interval(ctx.body)
+    job = _new_job(ctx, "usage.aggregates", query=ctx.body, clientId=client_id)
+    uri = f"/api/v2/usage/client/{client_id}/aggregates/query/jobs/{job['id']}"
+    return _ok({"id": job["id"], "resultsUri": uri, "selfUri": uri})
+
+
+@route("GET", "/api/v2/usage/client/{clientId}/aggregates/query/jobs/{jobId}")
+def client_usage_status(ctx: Ctx) -> Result:
+    job = _get_job(ctx, "usage.aggregates")
+    if job.get("clientId") != ctx.path_params["clientId"]:
+        raise not_found(f"Job {job['id']} not found", jobId=job["id"])
+    return usage_status(ctx)
+
+
 @route("GET", "/api/v2/usage/aggregates/query/jobs/{jobId}")
 def usage_status(ctx: Ctx) -> Result:
     job = _get_job(ctx, "usage.aggregates")
@@ -468,6 +487,44 @@ def usage_status(ctx: Ctx) -> Result:
     body: dict[str, Any] = {"queryStatus": "Succeeded", "entities": rows[start:start + size], "selfUri": ctx.path}
     if start + size < len(rows):
         body["nextUri"] = f"{ctx.path}?{urlencode({'after': _encode(start + size), 'pageSize': size})}"
+    return _ok(body)
+
+
+# -- audit queries ----------------------------------------------------------------------------
+AUDIT_ROWS = 130
+
+
+@route("POST", "/api/v2/audits/query")
+def submit_audit(ctx: Ctx) -> Result:
+    _check_interval(ctx.body)
+    job = _new_job(ctx, "audits.query", query=ctx.body, state="Queued")
+    return _ok({"id": job["id"], "state": "Queued", "startDate": iso(job["submitted"]),
+                "interval": ctx.body["interval"], "serviceName": ctx.body.get("serviceName")})
+
+
+@route("GET", "/api/v2/audits/query/{transactionId}")
+def audit_status(ctx: Ctx) -> Result:
+    job = _get_job(ctx, "audits.query", "transactionId")
+    job["state"] = ("Queued", "Running", "Succeeded")[min(job["reads"], 2)]
+    job["reads"] += 1
+    return _ok({"id": job["id"], "state": job["state"], "startDate": iso(job["submitted"]),
+                "interval": job["query"]["interval"], "serviceName": job["query"].get("serviceName")})
+
+
+@route("GET", "/api/v2/audits/query/{transactionId}/results")
+def audit_results(ctx: Ctx) -> Result:
+    job = _get_job(ctx, "audits.query", "transactionId")
+    if job["state"] != "Succeeded":
+        raise bad_request(f"Audit query {job['id']} is {job['state']}, not Succeeded")
+    size = _int_param(ctx, "pageSize", 25, 500)
+    start = _decode(ctx, "cursor")
+    service = job["query"].get("serviceName") or "Directory"
+    rows = [{"id": _uuid("audit", job["id"], str(i)), "serviceName": service, "action": ("Create", "Update", "Delete")[i % 3],
+             "entityType": "User", "eventDate": f"2024-01-{(i % 28) + 1:02d}T12:00:00.000Z", "level": "USER",
+             "status": "SUCCESS"} for i in range(AUDIT_ROWS)]
+    body: dict[str, Any] = {"id": job["id"], "pageSize": size, "entities": rows[start:start + size]}
+    if start + size < len(rows):
+        body["cursor"] = _encode(start + size)
     return _ok(body)
 
 
