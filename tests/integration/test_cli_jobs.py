@@ -88,3 +88,14 @@ def test_a_failed_poll_exits_1_and_deletes_the_job(invoke, sb):
                     "--poll-interval", "0.01")
     assert result.exit_code == 1 and "404" in result.stderr
     assert [r["method"] for r in sb.requests() if "/details/jobs/" in r["path"]][-1] == "DELETE"
+
+
+def test_download_command_writes_the_file(invoke, tmp_path):
+    export = invoke("jobs", "run", "outbound.contactlist.export", "--param", "contact_list_id=cl-5", "--poll-interval", "0.01")
+    uri = json.loads(export.stdout)["uri"]
+    result = invoke("download", uri.rsplit("/", 1)[-1], "-o", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    written = tmp_path / "contactlist-cl-5.csv"
+    assert written.read_text().startswith("phone,name,status") and f"wrote {written}" in result.stderr
+    missing = invoke("download", "no-such-id", "-o", str(tmp_path))
+    assert missing.exit_code == 1 and "404" in missing.stderr
