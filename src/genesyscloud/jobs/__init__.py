@@ -27,7 +27,7 @@ from ._kinds import AGGREGATE_DOMAINS, DETAIL_DOMAINS, KINDS, JobKind
 __all__ = [
     "KINDS", "JobKind", "Job", "AsyncJob", "JobError", "JobTimeoutError", "AnalyticsJobError",
     "NotificationSource", "submit_job", "asubmit_job", "run_job", "arun_job", "get_kind",
-    "run_analytics_job", "arun_analytics_job", "job_operations",
+    "run_analytics_job", "arun_analytics_job", "job_operations", "AGGREGATE_DOMAINS", "DETAIL_DOMAINS",
 ]
 
 

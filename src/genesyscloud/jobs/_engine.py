@@ -13,11 +13,11 @@ import difflib
 import inspect
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator, Protocol
 
 from .._core.errors import APIStatusError, GenesysCloudError
-from ._kinds import KINDS, PAGES, STATUS, STATUS_ITEMS, STATUS_PAGES, JobKind
+from ._kinds import KINDS, PAGES, STATUS_ITEMS, STATUS_PAGES, JobKind
 
 __all__ = [
     "JobError", "JobTimeoutError", "AnalyticsJobError", "NotificationSource", "Job", "AsyncJob",
@@ -122,7 +122,6 @@ class _Options:
     max_poll_interval: float = 15.0
     clock: Callable[[], float] = time.monotonic
     notifications: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _check_options(timeout: float | None, poll_interval: float | None, max_poll_interval: float) -> None:

@@ -17,7 +17,7 @@ names. ``tests/unit/test_jobs_table.py`` checks every row against the API defini
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["JobKind", "KINDS", "AGGREGATE_DOMAINS", "DETAIL_DOMAINS"]
@@ -85,7 +85,6 @@ class JobKind:
     error_field: str | None = "errorMessage"
     topic: str | None = None
     poll_interval: float = 1.0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 #: Domains with analytics details jobs and aggregates jobs, as named in the API paths.
