@@ -145,3 +145,22 @@ async def test_async_download_and_upload(sb, tmp_path):
             hashlib.sha256(httpx.get(media.media_uri).content).hexdigest()
         target = await agc.uploads.post_uploads_recordings({"fileName": "a.bin", "contentType": "application/octet-stream"})
         assert await files.aupload(agc, target, b"x" * 100_000) == target.upload_key
+
+
+def test_download_all_of_a_recording_batch(gc, sb, tmp_path):
+    conversations = [f"0b0b0b0b-0000-4000-8000-{i:012d}" for i in range(12)]
+    results = list(run_job(gc, "recording.batch", {"batchDownloadRequestList": [{"conversationId": c} for c in conversations]},
+                           sleep=lambda s: None))
+    written = files.download_all(gc, results, tmp_path / "calls", concurrency=4)
+    assert [w.path.stem for w in written] == [r.recording_id for r in results]
+    assert all(w.path.stat().st_size == w.size > 44 for w in written)
+    _no_token_on_the_store(sb)
+
+
+async def test_adownload_all(sb, tmp_path):
+    async with genesyscloud.AsyncGenesysCloud(api_host=sb.url, auth=genesyscloud.ClientCredentials(
+            sb.client_id, sb.client_secret)) as agc:
+        medias = [(await agc.recording.get_conversation_recordings(f"0c0c0c0c-0000-4000-8000-{i:012d}"))[0]
+                  .media_uris["S"] for i in range(6)]
+        written = await files.adownload_all(agc, medias, tmp_path, concurrency=3)
+        assert len({w.path for w in written}) == 6
