@@ -284,7 +284,7 @@ class SandboxApp:
         if payload is None:
             return Response(status_code=status, headers=headers)
         if isinstance(payload, bytes):
-            return Response(payload, status_code=status, headers={**headers, **_JSON_HEADERS})
+            return Response(payload, status_code=status, headers={**_JSON_HEADERS, **headers})  # a handler's type wins
         return JSONResponse(payload, status_code=status, headers=headers)
 
     def _api(self, request: Request, rate_headers: dict[str, str]) -> tuple[int, Any, dict[str, str], Any, str]:

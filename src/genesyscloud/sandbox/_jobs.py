@@ -17,7 +17,10 @@
   with ``downloadUrls`` (presigned JSON);
 * usage aggregates query jobs: Running -> Succeeded with results paged by ``after``;
 * ``GET /api/v2/downloads/{downloadId}``: 303 to the presigned URL, or ``{"url"}`` with
-  ``issueRedirect=false``.
+  ``issueRedirect=false``;
+* the three operations whose definition produces no JSON (``text/calendar``,
+  ``text/plain``) answer with that content type and text;
+* the ``/api/v2/uploads/...`` operations hand out presigned ``PUT`` URLs with their headers.
 
 Every job lives in ``state.paging`` (``reset`` forgets them).
 """
@@ -526,6 +529,39 @@ def audit_results(ctx: Ctx) -> Result:
     if start + size < len(rows):
         body["cursor"] = _encode(start + size)
     return _ok(body)
+
+
+# -- operations that answer with something else than JSON --------------------------------------
+def _text(body: str, content_type: str, filename: str | None = None) -> Result:
+    headers = {"content-type": content_type}
+    if filename:
+        headers["content-disposition"] = f'attachment; filename="{filename}"'
+    return 200, body.encode(), headers
+
+
+@route("GET", "/api/v2/workforcemanagement/calendar/data/ics")
+def calendar_ics(ctx: Ctx) -> Result:
+    calendar_id = ctx.q("calendarId") or ""
+    events = []
+    for day in range(1, 6):
+        events.append("\r\n".join([
+            "BEGIN:VEVENT", f"UID:{_uuid('shift', calendar_id, str(day))}@sandbox", f"DTSTAMP:202401{day:02d}T000000Z",
+            f"DTSTART:202401{day:02d}T090000Z", f"DTEND:202401{day:02d}T170000Z", "SUMMARY:Shift", "END:VEVENT"]))
+    body = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Genesys Cloud sandbox//WFM//EN", *events,
+                          "END:VCALENDAR"]) + "\r\n"
+    return _text(body, "text/calendar; charset=utf-8", "calendar.ics")
+
+
+def _action_template(ctx: Ctx) -> Result:
+    name = ctx.path_params["fileName"]
+    if name not in ("requesttemplate.vm", "responsetemplate.vm", "successtemplate.vm"):
+        raise not_found(f"Template {name} not found", fileName=name)
+    return _text('{"actionId": "$input.actionId"}\n' if name != "successtemplate.vm" else "${rawResult}\n",
+                 "text/plain; charset=utf-8")
+
+
+route("GET", "/api/v2/integrations/actions/{actionId}/templates/{fileName}")(_action_template)
+route("GET", "/api/v2/integrations/actions/{actionId}/draft/templates/{fileName}")(_action_template)
 
 
 # -- uploads: presigned PUT URLs of the object store ------------------------------------------
