@@ -38,7 +38,7 @@ from ._core.errors import APIConnectionError, APITimeoutError, GenesysCloudError
 from ._core.retry import RETRYABLE_STATUSES, RetryPolicy, decide_retry
 
 __all__ = ["DownloadResult", "download", "adownload", "download_all", "adownload_all", "upload", "aupload",
-           "safe_filename",
+           "BinaryResponse", "fetch", "afetch", "safe_filename",
            "filename_from_disposition", "DownloadError"]
 
 Progress = Callable[[int, "int | None"], None]
@@ -536,6 +536,65 @@ async def adownload_all(client: Any, sources: Iterable[Any], directory: str | os
         return list(await asyncio.gather(*(one(item) for item in items)))
     finally:
         await http.aclose()
+
+
+# -- binary responses ------------------------------------------------------------------------
+class BinaryResponse:
+    """A response body that is not JSON (audio, ``text/calendar``, CSV, zip), never parsed.
+
+    Attributes:
+        content: the body (``bytes``).
+        content_type: the ``Content-Type`` header, or ``None``.
+        filename: the sanitised ``Content-Disposition`` file name (:func:`safe_filename`), or ``None``.
+        headers: the response headers; correlation_id: ``ININ-Correlation-Id``.
+    """
+
+    def __init__(self, content: bytes, headers: Mapping[str, str]) -> None:
+        self.content = content
+        self.headers = headers
+        self.content_type: str | None = headers.get("content-type")
+        self.filename = filename_from_disposition(headers.get("content-disposition"))
+        self.correlation_id: str | None = headers.get("inin-correlation-id")
+
+    def iter_bytes(self, chunk_size: int = 65536) -> Iterator[bytes]:
+        """The body in chunks of at most ``chunk_size`` bytes."""
+        view = memoryview(self.content)
+        for start in range(0, len(view), chunk_size):
+            yield bytes(view[start:start + chunk_size])
+
+    async def __aiter__(self) -> Any:
+        for chunk in self.iter_bytes():
+            yield chunk
+
+    def write_to(self, path: str | os.PathLike[str]) -> Path:
+        """Write the body to ``path`` (a directory gets :attr:`filename`) through ``.part`` and a rename."""
+        target = _target(path, self.filename, "download")
+        part = target.with_name(target.name + ".part")
+        with open(part, "wb") as fh:
+            fh.write(self.content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, target)
+        return target
+
+    def __repr__(self) -> str:
+        return f"<BinaryResponse {self.content_type!r} {len(self.content)} bytes filename={self.filename!r}>"
+
+
+def fetch(client: Any, path: str, *, params: Any = None) -> BinaryResponse:
+    """``GET`` an API path with the client's auth and retries and return the body unparsed
+    (for operations that produce ``text/calendar``, ``text/plain``, CSV...).
+
+    Raises: the client's API errors; ValueError for a path that is not ``/api/...``.
+    """
+    response = client.request("GET", path, params=params)
+    return BinaryResponse(response.content, response.headers)
+
+
+async def afetch(client: Any, path: str, *, params: Any = None) -> BinaryResponse:
+    """Asyncio counterpart of :func:`fetch`."""
+    response = await client.request("GET", path, params=params)
+    return BinaryResponse(response.content, response.headers)
 
 
 # -- uploads ---------------------------------------------------------------------------------

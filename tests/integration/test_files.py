@@ -164,3 +164,11 @@ async def test_adownload_all(sb, tmp_path):
                   .media_uris["S"] for i in range(6)]
         written = await files.adownload_all(agc, medias, tmp_path, concurrency=3)
         assert len({w.path for w in written}) == 6
+
+
+def test_fetch_returns_an_unparsed_binary_response(gc, tmp_path):
+    body = files.fetch(gc, "/api/v2/workforcemanagement/calendar/data/ics", params={"calendarId": "c1"})
+    assert body.content_type.startswith("text/calendar") and body.filename == "calendar.ics"
+    assert body.correlation_id and b"".join(body.iter_bytes(10)) == body.content
+    written = body.write_to(tmp_path)
+    assert written == tmp_path / "calendar.ics" and written.read_bytes().startswith(b"BEGIN:VCALENDAR")
