@@ -172,3 +172,14 @@ def test_fetch_returns_an_unparsed_binary_response(gc, tmp_path):
     assert body.correlation_id and b"".join(body.iter_bytes(10)) == body.content
     written = body.write_to(tmp_path)
     assert written == tmp_path / "calendar.ics" and written.read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+def test_upload_an_architect_prompt_resource(gc, sb, tmp_path):
+    from genesyscloud.sandbox._jobs import wav_bytes
+
+    audio = tmp_path / "greeting.wav"
+    audio.write_bytes(wav_bytes("greeting"))
+    target = gc.architect.post_architect_prompt_resource_uploads("prompt-1", "en-us")
+    assert files.upload(gc, target, audio) is None  # the prompt flow returns no upload key
+    put = [r for r in sb.requests() if r["method"] == "PUT"][-1]
+    assert put["status"] == 200 and put["path"].endswith("/prompt-1/en-us.wav") and "authorization" not in put["headers"]
