@@ -66,6 +66,13 @@ def _args(name):
         "usage.aggregates": ({"interval": INTERVAL, "granularity": "Day"}, {}),
         "usage.client.aggregates": ({"interval": INTERVAL}, {"client_id": SANDBOX_CLIENT[0]}),
         "audits.query": ({"interval": INTERVAL, "serviceName": "Directory"}, {}),
+        "externalcontacts.contacts.export": ({"divisionIds": ["*"]}, {}),
+        "flows.datatable.export": (None, {"datatable_id": "dt-1"}),
+        "flows.export": ({"flows": [{"flow": {"id": "f-1"}}]}, {}),
+        "knowledge.export": ({"exportFilter": {"versionFilter": "Latest"}, "fileType": "Json"}, {"knowledge_base_id": "kb-1"}),
+        "casemanagement.cases.query": ({"filters": [{"name": "state", "operator": "EQ", "values": ["open"]}]}, {}),
+        "taskmanagement.workitems.query": ({"filters": [{"name": "statusCategory", "operator": "EQ",
+                                                         "values": ["Open"]}]}, {}),
     }[name]
 
 
@@ -100,6 +107,15 @@ def _check(name, items, sb):
     if name == "audits.query":
         assert len(items) == 130 and items[0].service_name == "Directory"
         return []
+    if name.endswith(".query"):
+        assert len(items) == 40 and items[0]["name"] == "Item 1" and items[0].id
+        return []
+    if name in ("externalcontacts.contacts.export", "flows.export"):
+        assert len(items) == 1
+        return [items[0].download_url]
+    if name in ("flows.datatable.export", "knowledge.export"):
+        assert len(items) == 1
+        return [items[0].download_uri if name == "flows.datatable.export" else items[0].download_url]
     raise AssertionError(f"no check for {name}")
 
 

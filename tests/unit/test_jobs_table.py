@@ -52,6 +52,8 @@ def test_every_row_matches_the_definition(name):
         assert _op(row.results_op).paging == "cursor"
     if row.results == _kinds.STATUS_ITEMS:
         assert props[row.items_field]["type"] == "array"
+    if row.results == _kinds.RESULT_ITEMS:
+        assert _props(_op(row.results_op).response)[row.items_field]["type"] == "array"
     if row.results == _kinds.STATUS_PAGES:
         assert status.paging is not None
     if row.cancel:

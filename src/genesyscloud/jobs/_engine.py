@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator, Protocol
 
 from .._core.errors import APIStatusError, GenesysCloudError
-from ._kinds import KINDS, PAGES, STATUS_ITEMS, STATUS_PAGES, JobKind
+from ._kinds import KINDS, PAGES, RESULT_ITEMS, STATUS_ITEMS, STATUS_PAGES, JobKind
 
 __all__ = [
     "JobError", "JobTimeoutError", "AnalyticsJobError", "NotificationSource", "Job", "AsyncJob",
@@ -388,6 +388,10 @@ class Job(_JobBase):
             assert kind.results_op is not None
             method = _method(self.client, kind.results_op)
             yield from method(**self._results_op_kwargs(method, page_size)).auto_paging_iter()
+        elif kind.results == RESULT_ITEMS:
+            assert kind.results_op is not None
+            method = _method(self.client, kind.results_op)
+            yield from (_get(method(**self._results_op_kwargs(method, None)), kind.items_field) or [])
         elif kind.results == STATUS_ITEMS:
             yield from (_get(self.status, kind.items_field) or [])
         elif kind.results == STATUS_PAGES:
@@ -531,6 +535,11 @@ class AsyncJob(_JobBase):
             method = _method(self.client, kind.results_op)
             first = await method(**self._results_op_kwargs(method, page_size))
             async for item in first.auto_paging_iter():
+                yield item
+        elif kind.results == RESULT_ITEMS:
+            assert kind.results_op is not None
+            method = _method(self.client, kind.results_op)
+            for item in _get(await method(**self._results_op_kwargs(method, None)), kind.items_field) or []:
                 yield item
         elif kind.results == STATUS_ITEMS:
             for item in _get(self.status, kind.items_field) or []:

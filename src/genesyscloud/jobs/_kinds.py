@@ -27,6 +27,7 @@ PAGES = "pages"                 # a results operation, paged (cursor) -> every i
 STATUS_ITEMS = "status_items"   # a list field of the final status (``results`` of a batch request)
 STATUS = "status"               # the final status itself, one item (an export with its download URL)
 STATUS_PAGES = "status_pages"   # the final status is page one of a paged listing (usage query results)
+RESULT_ITEMS = "result_items"   # one call of a results operation, a list field of its answer
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,10 @@ class JobKind:
         pending_statuses: HTTP statuses of the status read that mean "not ready yet".
         start: ``(state, "group.method", body)``: when the job reaches ``state``, call this to
             run it (recording jobs wait in READY until ``PUT {"state": "PROCESSING"}``).
-        results: one of ``pages``, ``status_items``, ``status``, ``status_pages``.
-        results_op: ``"group.method"`` for ``pages``.
-        items_field: wire field of the final status for ``status_items``.
+        results: one of ``pages``, ``status_items``, ``status``, ``status_pages``, ``result_items``.
+        results_op: ``"group.method"`` for ``pages`` and ``result_items``.
+        items_field: wire field of the final status (``status_items``) or of the results
+            answer (``result_items``) holding the items.
         cancel: ``"group.method"`` that cancels or deletes the job, or ``None``.
         error_field: wire field of the status with the failure text.
         topic: notification topic that carries the result (``{id}`` is the user id).
@@ -180,6 +182,51 @@ _ROWS: list[JobKind] = [
         submit="usage.post_usage_client_client_id_aggregates_query_jobs", path_params=("client_id",),
         status="usage.get_usage_client_client_id_aggregates_query_job", state="queryStatus", done=("Succeeded",),
         failed=("Failed", "Cancelled"), results=STATUS_PAGES, error_field=None,
+    ),
+    JobKind(
+        name="externalcontacts.contacts.export",
+        summary="external contacts export; the result carries its downloadUrl (POST /api/v2/externalcontacts/contacts/exports)",
+        submit="external_contacts.post_externalcontacts_contacts_exports", id_param="export_id",
+        status="external_contacts.get_externalcontacts_contacts_export", state="status", done=("SUCCEEDED",),
+        failed=("FAILED",), results=STATUS, error_field=None,
+    ),
+    JobKind(
+        name="flows.datatable.export",
+        summary="Architect data table export; the result carries its downloadURI",
+        submit="architect.post_flows_datatable_export_jobs", path_params=("datatable_id",), body="none",
+        id_param="export_job_id", status="architect.get_flows_datatable_export_job", state="status",
+        done=("Succeeded",), failed=("Failed",), results=STATUS, error_field=None,
+    ),
+    JobKind(
+        name="flows.export",
+        summary="Architect flows export; the result carries its downloadUrl (POST /api/v2/flows/export/jobs)",
+        submit="architect.post_flows_export_jobs", status="architect.get_flows_export_job", state="status",
+        done=("Success",), failed=("Failure",), results=STATUS, error_field=None,
+    ),
+    JobKind(
+        name="knowledge.export",
+        summary="knowledge base export; the result carries its downloadURL",
+        submit="knowledge.post_knowledge_knowledgebase_export_jobs", path_params=("knowledge_base_id",),
+        id_param="export_job_id", status="knowledge.get_knowledge_knowledgebase_export_job", state="status",
+        done=("Completed", "PartialCompleted"), failed=("Failed", "ValidationFailed", "Aborted"), results=STATUS,
+        error_field=None,
+    ),
+    JobKind(
+        name="casemanagement.cases.query",
+        summary="case management case query (POST /api/v2/casemanagement/cases/query/jobs)",
+        submit="case_management.post_casemanagement_cases_query_jobs",
+        status="case_management.get_casemanagement_cases_query_job", state="state", done=("Succeeded",),
+        failed=("Failed",), results=RESULT_ITEMS, results_op="case_management.get_casemanagement_cases_query_job_results",
+        items_field="entities", error_field=None,
+    ),
+    JobKind(
+        name="taskmanagement.workitems.query",
+        summary="task management work item query (POST /api/v2/taskmanagement/workitems/query/jobs)",
+        submit="task_management.post_taskmanagement_workitems_query_jobs",
+        status="task_management.get_taskmanagement_workitems_query_job", state="state", done=("Succeeded",),
+        failed=("Failed",), results=RESULT_ITEMS,
+        results_op="task_management.get_taskmanagement_workitems_query_job_results", items_field="entities",
+        error_field=None,
     ),
     JobKind(
         name="audits.query",

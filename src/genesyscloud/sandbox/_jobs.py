@@ -531,6 +531,76 @@ def audit_results(ctx: Ctx) -> Result:
     return _ok(body)
 
 
+# -- other export and query jobs: one state per status read ------------------------------------
+def _simple_job(kind: str, submit: str, status: str, *, id_name: str, state_field: str, states: tuple[str, ...],
+                url_field: str | None = None, file_type: str = "csv", results: str | None = None,
+                submit_status: int = 200) -> None:
+    """Register submit + status (+ results) handlers of a job that goes through ``states``,
+    one per status read; the last state gets ``url_field`` (an object-store file)."""
+
+    def view(ctx: Ctx, job: dict[str, Any]) -> dict[str, Any]:
+        body = {"id": job["id"], state_field: job["state"], "dateCreated": iso(job["submitted"]),
+                "selfUri": status.replace("{" + id_name + "}", job["id"]).format(**ctx.path_params)}
+        if job["state"] == states[-1] and url_field:
+            if "url" not in job:
+                key = f"jobs/{kind}/{job['id']}.{file_type}"
+                if file_type == "json":
+                    put_object(ctx.state, key, json.dumps({"id": job["id"], "items": []}).encode(),
+                               "application/json", filename=f"{kind}-{job['id'][:8]}.json")
+                    job["url"] = presign(ctx.state, _base(ctx), "GET", key)
+                else:
+                    job["url"] = _csv_download(ctx, key, "id,name,value", 30, f"{kind}-{job['id'][:8]}.csv")
+            body[url_field] = job["url"]
+        return body
+
+    def submit_handler(ctx: Ctx) -> Result:
+        job = _new_job(ctx, kind, state=states[0], params=dict(ctx.path_params), query=ctx.body)
+        return submit_status, view(ctx, job), {}
+
+    def status_handler(ctx: Ctx) -> Result:
+        job = _get_job(ctx, kind, id_name)
+        if any(job["params"].get(k) != v for k, v in ctx.path_params.items() if k != id_name):
+            raise not_found(f"Job {job['id']} not found", **{id_name: job["id"]})
+        job["reads"] += 1
+        job["state"] = states[min(job["reads"], len(states) - 1)]
+        return _ok(view(ctx, job))
+
+    route("POST", submit)(submit_handler)
+    route("GET", status)(status_handler)
+    if results:
+        def results_handler(ctx: Ctx) -> Result:
+            job = _get_job(ctx, kind, id_name)
+            if job["state"] != states[-1]:
+                raise bad_request(f"Job {job['id']} is {job['state']}, not {states[-1]}")
+            rows = [{"id": _uuid(kind, job["id"], str(i)), "name": f"Item {i + 1}",
+                     "dateCreated": "2024-01-02T10:00:00.000Z"} for i in range(40)]
+            return _ok({"entities": rows, "pageSize": 40, "pageNumber": 1, "total": 40, "pageCount": 1})
+
+        route("GET", results)(results_handler)
+
+
+_simple_job("externalcontacts.contacts.export", "/api/v2/externalcontacts/contacts/exports",
+            "/api/v2/externalcontacts/contacts/exports/{exportId}", id_name="exportId", state_field="status",
+            states=("RUNNING", "RUNNING", "SUCCEEDED"), url_field="downloadUrl")
+_simple_job("flows.datatable.export", "/api/v2/flows/datatables/{datatableId}/export/jobs",
+            "/api/v2/flows/datatables/{datatableId}/export/jobs/{exportJobId}", id_name="exportJobId",
+            state_field="status", states=("Processing", "Processing", "Succeeded"), url_field="downloadURI")
+_simple_job("flows.export", "/api/v2/flows/export/jobs", "/api/v2/flows/export/jobs/{jobId}", id_name="jobId",
+            state_field="status", states=("Registered", "Started", "Success"), url_field="downloadUrl",
+            file_type="json")
+_simple_job("knowledge.export", "/api/v2/knowledge/knowledgebases/{knowledgeBaseId}/export/jobs",
+            "/api/v2/knowledge/knowledgebases/{knowledgeBaseId}/export/jobs/{exportJobId}", id_name="exportJobId",
+            state_field="status", states=("Created", "InProgress", "Completed"), url_field="downloadURL",
+            file_type="json")
+_simple_job("casemanagement.cases.query", "/api/v2/casemanagement/cases/query/jobs",
+            "/api/v2/casemanagement/cases/query/jobs/{jobId}", id_name="jobId", state_field="state",
+            states=("Queued", "Running", "Succeeded"), results="/api/v2/casemanagement/cases/query/jobs/{jobId}/results")
+_simple_job("taskmanagement.workitems.query", "/api/v2/taskmanagement/workitems/query/jobs",
+            "/api/v2/taskmanagement/workitems/query/jobs/{jobId}", id_name="jobId", state_field="state",
+            states=("Queued", "Running", "Succeeded"),
+            results="/api/v2/taskmanagement/workitems/query/jobs/{jobId}/results")
+
+
 # -- operations that answer with something else than JSON --------------------------------------
 def _text(body: str, content_type: str, filename: str | None = None) -> Result:
     headers = {"content-type": content_type}
