@@ -77,6 +77,8 @@ def test_jobs_usage_errors(invoke):
     assert missing.exit_code == 2 and "--param contact_list_id=..." in missing.stderr
     nobody = invoke("jobs", "run", "recording.batch")
     assert nobody.exit_code == 2 and "needs --body" in nobody.stderr
+    extra = invoke("jobs", "run", "outbound.dnclist.export", "--param", "dnc_list_id=d", "--body", "{}")
+    assert extra.exit_code == 2 and "takes no --body" in extra.stderr
     listing = invoke("jobs", "list")
     assert listing.exit_code == 0 and "wfm.historicaladherence --body FILE --param management_unit_id=..." in listing.stdout
 

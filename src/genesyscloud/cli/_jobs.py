@@ -158,6 +158,8 @@ def jobs_run(kind: str, body: str | None, param: tuple[str, ...], fmt: str, fiel
     params = _params(param)
     if row.body == "required" and data is None:
         raise CLIError(f"job kind {row.name} needs --body (the job's query)", EXIT_USAGE)
+    if row.body == "none" and data is not None:
+        raise CLIError(f"job kind {row.name} takes no --body", EXIT_USAGE)
     missing = [p for p in row.path_params if p not in params]
     unknown = sorted(set(params) - set(row.path_params))
     if missing or unknown:
