@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from genesyscloud._spec import load_spec, sample
+from genesyscloud.sandbox import _app  # noqa: F401  (imports every module that registers handlers)
 from genesyscloud.sandbox._resources import HANDLERS
 from genesyscloud.sandbox._router import SpecRouter
 from tests.sandbox_support.helpers import (  # noqa: F401  (fixtures)

@@ -30,7 +30,9 @@ from starlette.routing import Mount, Route
 from ._errors import ApiError, LoginError, api_error_body
 from ._login import LoginService, parse_form
 from . import _paging  # noqa: F401  (registers the paging resources' handlers)
-from . import _notifications  # registers the Notifications API handlers (after _paging: it wraps job status)
+from . import _jobs  # noqa: F401  (registers the job APIs' handlers)
+from . import _notifications  # registers the Notifications API handlers (after _paging and _jobs: it wraps job status)
+from ._objects import ObjectStoreRoutes
 from ._resources import HANDLERS, Ctx, iso
 from ._router import SpecRouter
 from ._state import Fault, SandboxConfig, SandboxState
@@ -73,7 +75,9 @@ class SandboxApp:
         self.router = SpecRouter()
         self.login = LoginService(self.state)
         self.notifications = _notifications.NotificationService(self.state)
+        self.objects = ObjectStoreRoutes(self.state)
         self.starlette = Starlette(routes=[
+            Route("/objects/{key:path}", self.objects.objects, methods=["GET", "HEAD", "PUT"]),
             Route("/oauth/token", self.oauth_token, methods=["POST"]),
             Route("/oauth/authorize", self.oauth_authorize, methods=["GET", "POST"]),
             Route("/logout", self.logout, methods=["GET"]),
@@ -84,6 +88,7 @@ class SandboxApp:
                 Route("/reset", self.ctl_reset, methods=["POST"]),
                 Route("/info", self.ctl_info, methods=["GET"]),
                 Route("/notifications/{action}", self.notifications.control, methods=["GET", "POST"]),
+                Route("/object-faults", self.objects.faults, methods=["GET", "POST", "DELETE"]),
             ]),
             Route("/api/v2/{rest:path}", self.api, methods=_ALL_METHODS),
         ], exception_handlers={HTTPException: self.http_exception})
@@ -286,7 +291,7 @@ class SandboxApp:
         if payload is None:
             return Response(status_code=status, headers=headers)
         if isinstance(payload, bytes):
-            return Response(payload, status_code=status, headers={**headers, **_JSON_HEADERS})
+            return Response(payload, status_code=status, headers={**_JSON_HEADERS, **headers})  # a handler's type wins
         return JSONResponse(payload, status_code=status, headers=headers)
 
     def _api(self, request: Request, rate_headers: dict[str, str]) -> tuple[int, Any, dict[str, str], Any, str]:
@@ -324,6 +329,7 @@ class SandboxApp:
                 self.router.validate_body(op, body)
         handler = HANDLERS.get((op.method, template))
         if handler is not None:
+            self.state.request_base = f"{request.url.scheme}://{request.url.netloc}"  # absolute URLs (_objects)
             ctx = Ctx(state=self.state, method=method, path=path, template=template, path_params=path_params,
                       query=query, body=body, token=token_record, token_value=token_value)
             status, payload, headers = handler(ctx)

@@ -1,0 +1,712 @@
+"""Files: stream downloads to disk (resuming with ``Range``) and uploads to presigned URLs.
+
+Genesys Cloud hands out files as URLs: ``/api/v2/downloads/{downloadId}`` (exports, which
+redirect to the object store), the ``mediaUris`` of a recording, a batch request's
+``resultUrl``, an export's ``downloadUrl`` or ``uri``; and takes uploads on presigned URLs
+with required headers (the ``/api/v2/uploads/...`` operations: ``url``, ``headers``,
+``uploadKey``).
+
+* :func:`download` / :func:`adownload` stream to ``path`` through ``path.part`` and rename
+  it when complete (``os.replace``), verify ``Content-Length``, resume with ``Range`` (and
+  ``If-Range``) after a dropped connection, retry 429/502/503/504 by the client's
+  :class:`~genesyscloud.RetryPolicy`, and report progress.
+* :func:`upload` / :func:`aupload` stream a path or file object to a presigned URL with its
+  required headers (no whole-file read) and return the upload key.
+
+**The bearer token never leaves the API host.** API URLs (a download id, or an
+``/api/...`` URL on the client's API host) go through the client's own ``request()``;
+every other URL (presigned object-store URLs) is fetched by a separate HTTP client that
+has no credentials at all, so neither the URL nor a redirect from it can carry the token.
+
+The object-store requests use httpx directly (``_ObjectHTTP``), the one place to move onto
+the client's transport seam.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping
+from urllib.parse import unquote, urlsplit
+
+from ._core.errors import APIConnectionError, APITimeoutError, GenesysCloudError, status_error
+from ._core.retry import RETRYABLE_STATUSES, RetryPolicy, decide_retry
+
+__all__ = ["DownloadResult", "download", "adownload", "download_all", "adownload_all", "upload", "aupload",
+           "BinaryResponse", "fetch", "afetch", "safe_filename",
+           "filename_from_disposition", "DownloadError"]
+
+Progress = Callable[[int, "int | None"], None]
+_CHUNK = 256 * 1024
+_URL_FIELDS = ("media_uri", "result_url", "download_url", "uri", "url", "mediaUri", "resultUrl", "downloadUrl")
+_DOWNLOAD_PATH = re.compile(r"^(?:/platform)?/api/v2/downloads/([^/?#]+)$")
+
+
+class DownloadError(GenesysCloudError):
+    """A download could not be completed (size mismatch, too many drops)."""
+
+
+def safe_filename(name: str | None) -> str | None:
+    """A file name safe to create in a directory: no directory parts, no ``..``, no control
+    characters, at most 255 bytes; ``None`` when nothing usable is left."""
+    if not name:
+        return None
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
+    if not name or name in (".", ".."):
+        return None
+    while len(name.encode()) > 255:
+        name = name[:-1]
+    return name
+
+
+def filename_from_disposition(header: str | None) -> str | None:
+    """The file name of a ``Content-Disposition`` header (``filename*`` of RFC 6266 /
+    RFC 5987 first, then ``filename``), made safe by :func:`safe_filename`."""
+    if not header:
+        return None
+    from email.message import Message
+
+    msg = Message()
+    msg["content-disposition"] = header
+    value = msg.get_filename()
+    return safe_filename(value)
+
+
+@dataclass
+class DownloadResult:
+    """What :func:`download` wrote.
+
+    Attributes:
+        path: the final file.
+        size: bytes written.
+        content_type: the response's ``Content-Type``.
+        filename: the sanitised ``Content-Disposition`` file name, if any.
+        resumes: how many times the transfer resumed after a drop.
+        url: the URL fetched, without its query (presigned signatures are not kept).
+    """
+
+    path: Path
+    size: int
+    content_type: str | None
+    filename: str | None
+    resumes: int
+    url: str
+
+
+def _public(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _source_url(source: Any) -> str:
+    if isinstance(source, str):
+        return source
+    if isinstance(source, Mapping):
+        for key in _URL_FIELDS:
+            if isinstance(source.get(key), str):
+                return source[key]
+    for key in _URL_FIELDS:
+        value = getattr(source, key, None)
+        if isinstance(value, str):
+            return value
+    raise TypeError(f"cannot download {type(source).__name__}: give a download id, a URL, or an object "
+                    f"with one of {', '.join(_URL_FIELDS[:5])}")
+
+
+def _classify(client: Any, source: Any) -> tuple[str, str]:
+    """``("download", id)``, ``("api", path)`` or ``("object", url)``."""
+    text = _source_url(source).strip()
+    if not text:
+        raise ValueError("empty download source")
+    if "://" not in text and "/" not in text:
+        return "download", text
+    if "://" not in text:
+        if not text.startswith("/api/"):
+            raise ValueError(f"a relative source must be an /api/ path, got {text!r}")
+        path = text
+    else:
+        if _origin(text) != _origin(client.hosts.api):
+            if urlsplit(text).scheme not in ("http", "https"):
+                raise ValueError(f"only http and https URLs can be downloaded, got {_public(text)!r}")
+            return "object", text
+        parts = urlsplit(text)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+    match = _DOWNLOAD_PATH.match(path.split("?", 1)[0])
+    if match:
+        return "download", unquote(match.group(1))
+    return "api", path
+
+
+def _target(path: str | os.PathLike[str] | None, filename: str | None, url: str) -> Path:
+    name = filename or safe_filename(unquote(urlsplit(url).path.rsplit("/", 1)[-1])) or "download"
+    if path is None:
+        return Path.cwd() / name
+    target = Path(path)
+    if target.is_dir():
+        return target / name
+    return target
+
+
+def _progress_callback(progress: Any, label: str) -> tuple[Progress | None, Callable[[], None]]:
+    if progress is None or progress is False:
+        return None, lambda: None
+    if callable(progress):
+        return progress, lambda: None
+    try:
+        from rich.progress import DownloadColumn, Progress as RichProgress, TransferSpeedColumn
+    except ImportError:
+        return None, lambda: None
+    bar = RichProgress(*RichProgress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), transient=True)
+    task = bar.add_task(label, total=None)
+    bar.start()
+
+    def update(done: int, total: int | None) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+class _State:
+    """One transfer's bookkeeping, shared by the sync and async loops."""
+
+    def __init__(self, url: str, policy: RetryPolicy, max_resumes: int) -> None:
+        self.url, self.policy, self.max_resumes = url, policy, max_resumes
+        self.written = 0
+        self.total: int | None = None
+        self.etag: str | None = None
+        self.ranges = False
+        self.resumes = 0
+        self.attempt = 0
+        self.started = time.monotonic()
+        self.content_type: str | None = None
+        self.filename: str | None = None
+
+    def request_headers(self) -> dict[str, str]:
+        if not self.written:
+            return {}
+        headers = {"Range": f"bytes={self.written}-"}
+        if self.etag:
+            headers["If-Range"] = self.etag
+        return headers
+
+    def retry_after_status(self, status: int, headers: Mapping[str, str], text: str) -> float:
+        """Seconds to wait before retrying ``status``; raises the API error when not retryable."""
+        decision = decide_retry(self.policy, attempt=self.attempt, idempotent=True, status=status,
+                                retry_after=headers.get("retry-after"), elapsed=time.monotonic() - self.started)
+        if status not in RETRYABLE_STATUSES or decision.delay is None:
+            raise status_error(status, method="GET", url=_public(self.url), headers=headers, text=text)
+        self.attempt += 1
+        return decision.delay
+
+    def start_body(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Check a 200/206 answer; return ``True`` when writing restarts from byte 0."""
+        restart = False
+        if status == 206:
+            match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", headers.get("content-range", ""))
+            if not match or int(match.group(1)) != self.written:
+                raise DownloadError(f"the server answered the range request for byte {self.written} with "
+                                    f"{headers.get('content-range')!r} ({_public(self.url)})")
+            if match.group(3) != "*":
+                self.total = int(match.group(3))
+        else:
+            restart = self.written > 0  # the server ignored Range (or the object changed: If-Range)
+            self.written = 0
+            length = headers.get("content-length")
+            self.total = int(length) if length and length.isdigit() else None
+        self.etag = headers.get("etag") or self.etag
+        self.ranges = headers.get("accept-ranges", "").lower() == "bytes" or status == 206
+        self.content_type = headers.get("content-type") or self.content_type
+        self.filename = filename_from_disposition(headers.get("content-disposition")) or self.filename
+        return restart
+
+    def complete(self) -> bool:
+        return self.total is None or self.written == self.total
+
+    def dropped(self, exc: BaseException | None, progressed: bool) -> float:
+        """Seconds to wait before resuming after a drop; raises when resuming is pointless."""
+        self.resumes += 1
+        if not self.ranges:
+            self.written = 0  # no Range support: start again
+        if self.resumes > self.max_resumes:
+            text = f"download of {_public(self.url)} dropped {self.resumes} times; giving up at byte {self.written}"
+            if exc is None:
+                raise DownloadError(text)
+            error = _connection_error(exc, self.url)
+            error.args = (f"{text}: {error}",)
+            raise error from exc
+        if progressed:
+            return 0.0
+        return random.uniform(0, min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (self.resumes - 1)))
+
+
+class _ObjectHTTP:
+    """HTTP for object-store URLs: its own httpx clients, with no credentials of any kind.
+
+    Sync downloads and uploads share one pooled client per process (built on first use;
+    building one costs tens of milliseconds); async ones make one per call (an
+    ``httpx.AsyncClient`` belongs to one event loop)."""
+
+    _shared: Any = None
+    _lock: Any = None
+
+    @classmethod
+    def shared(cls) -> Any:
+        import threading
+
+        import httpx
+
+        if cls._lock is None:
+            cls._lock = threading.Lock()
+        with cls._lock:
+            if cls._shared is None:
+                import atexit
+
+                cls._shared = httpx.Client(follow_redirects=True, max_redirects=5,
+                                           limits=httpx.Limits(max_connections=32, max_keepalive_connections=16))
+                atexit.register(cls._shared.close)
+            return cls._shared
+
+    @staticmethod
+    def timeout(client: Any) -> Any:
+        value = getattr(client.options, "timeout", None)
+        return value if value is not None else 60.0
+
+    @classmethod
+    def sync(cls, client: Any, pool: int = 10) -> Any:
+        import httpx
+
+        return httpx.Client(timeout=cls.timeout(client), follow_redirects=True, max_redirects=5,
+                            limits=httpx.Limits(max_connections=max(pool, 10), max_keepalive_connections=pool))
+
+    @classmethod
+    def asynchronous(cls, client: Any, pool: int = 10) -> Any:
+        import httpx
+
+        return httpx.AsyncClient(timeout=cls.timeout(client), follow_redirects=True, max_redirects=5,
+                                 limits=httpx.Limits(max_connections=max(pool, 10), max_keepalive_connections=pool))
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    import httpx
+
+    return (httpx.TransportError,)
+
+
+def _connection_error(exc: BaseException, url: str) -> APIConnectionError:
+    import httpx
+
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    return cls(f"{type(exc).__name__} fetching {_public(url)}: {exc}", method="GET", url=_public(url))
+
+
+def _resolve_sync(client: Any, source: Any) -> tuple[str, Any]:
+    kind, value = _classify(client, source)
+    if kind == "download":
+        answer = client.request("GET", f"/api/v2/downloads/{value}", params={"issueRedirect": "false"}).json()
+        url = (answer or {}).get("url")
+        if not isinstance(url, str):
+            raise DownloadError(f"GET /api/v2/downloads/{value} returned no url")
+        return "object", url
+    return kind, value
+
+
+async def _resolve_async(client: Any, source: Any) -> tuple[str, Any]:
+    kind, value = _classify(client, source)
+    if kind == "download":
+        answer = (await client.request("GET", f"/api/v2/downloads/{value}", params={"issueRedirect": "false"})).json()
+        url = (answer or {}).get("url")
+        if not isinstance(url, str):
+            raise DownloadError(f"GET /api/v2/downloads/{value} returned no url")
+        return "object", url
+    return kind, value
+
+
+def _finish(part: Path, target: Path, state: _State, fh: IO[bytes]) -> DownloadResult:
+    fh.flush()
+    os.fsync(fh.fileno())  # the data is on disk before the rename makes it visible
+    fh.close()
+    os.replace(part, target)
+    return DownloadResult(target, state.written, state.content_type, state.filename, state.resumes,
+                          _public(state.url))
+
+
+def _write_api_body(response: Any, path: Any, progress: Any, url: str) -> DownloadResult:
+    data = response.content
+    filename = filename_from_disposition(response.headers.get("content-disposition"))
+    target = _target(path, filename, url)
+    part = target.with_name(target.name + ".part")
+    with open(part, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(part, target)
+    if callable(progress):
+        progress(len(data), len(data))
+    return DownloadResult(target, len(data), response.headers.get("content-type"), filename, 0, url)
+
+
+def download(client: Any, source: Any, path: str | os.PathLike[str] | None = None, *,
+             progress: Progress | bool | None = None, max_resumes: int = 5,
+             sleep: Callable[[float], None] = time.sleep, _http: Any = None) -> DownloadResult:
+    """Download a file to disk in flat memory (sync client).
+
+    Args:
+        client: a :class:`~genesyscloud.GenesysCloud`.
+        source: a download id (``GET /api/v2/downloads/{downloadId}``), an ``/api/`` URL or path
+            on the API host, a presigned URL, or an object with one of them (a recording's
+            ``mediaUris["S"]``, a batch result, an export).
+        path: the file, or a directory for the server's (sanitised) file name; default the
+            current directory.
+        progress: ``callback(bytes_done, total_or_None)``, or ``True`` for a Rich bar.
+        max_resumes: dropped connections to resume from before giving up.
+
+    Returns:
+        :class:`DownloadResult`.
+
+    Raises:
+        APIStatusError (403 for an expired or wrong presigned URL...), APIConnectionError,
+        DownloadError (size mismatch, range answered wrongly); TypeError/ValueError for a bad
+        source. The partial ``.part`` file is removed on failure.
+    """
+    kind, value = _resolve_sync(client, source)
+    if kind == "api":
+        return _write_api_body(client.request("GET", value), path, progress, value)
+    url = value
+    state = _State(url, client.options.retry, max_resumes)
+    report, stop = _progress_callback(progress, "download")
+    http = _http or _ObjectHTTP.shared()
+    timeout = _ObjectHTTP.timeout(client)
+    part: Path | None = None
+    fh: IO[bytes] | None = None
+    errors = _transport_errors()
+    try:
+        while True:
+            progressed = False
+            try:
+                with http.stream("GET", url, headers=state.request_headers(), timeout=timeout) as response:
+                    if response.status_code >= 300:
+                        response.read()
+                        sleep(state.retry_after_status(response.status_code, response.headers, response.text))
+                        continue
+                    restart = state.start_body(response.status_code, response.headers)
+                    if fh is None:
+                        target = _target(path, state.filename, url)
+                        part = target.with_name(target.name + ".part")
+                        fh = open(part, "wb")
+                    if restart or state.written == 0:
+                        fh.seek(0)
+                        fh.truncate()
+                    for chunk in response.iter_bytes():
+                        fh.write(chunk)
+                        state.written += len(chunk)
+                        progressed = True
+                        if report is not None:
+                            report(state.written, state.total)
+            except errors as exc:
+                sleep(state.dropped(exc, progressed))
+                continue
+            if not state.complete():
+                sleep(state.dropped(None, progressed))
+                continue
+            assert fh is not None and part is not None
+            result = _finish(part, target, state, fh)
+            fh = None
+            return result
+    finally:
+        stop()
+        if fh is not None:
+            fh.close()
+            if part is not None and part.exists():
+                part.unlink()
+
+
+async def adownload(client: Any, source: Any, path: str | os.PathLike[str] | None = None, *,
+                    progress: Progress | bool | None = None, max_resumes: int = 5,
+                    sleep: Callable[[float], Any] | None = None, _http: Any = None) -> DownloadResult:
+    """Asyncio counterpart of :func:`download` (``AsyncGenesysCloud``)."""
+    import asyncio
+
+    wait = sleep or asyncio.sleep
+    kind, value = await _resolve_async(client, source)
+    if kind == "api":
+        return _write_api_body(await client.request("GET", value), path, progress, value)
+    url = value
+    state = _State(url, client.options.retry, max_resumes)
+    report, stop = _progress_callback(progress, "download")
+    http = _http or _ObjectHTTP.asynchronous(client)
+    part: Path | None = None
+    fh: IO[bytes] | None = None
+    errors = _transport_errors()
+    try:
+        while True:
+            progressed = False
+            try:
+                async with http.stream("GET", url, headers=state.request_headers()) as response:
+                    if response.status_code >= 300:
+                        await response.aread()
+                        await wait(state.retry_after_status(response.status_code, response.headers, response.text))
+                        continue
+                    restart = state.start_body(response.status_code, response.headers)
+                    if fh is None:
+                        target = _target(path, state.filename, url)
+                        part = target.with_name(target.name + ".part")
+                        fh = open(part, "wb")
+                    if restart or state.written == 0:
+                        fh.seek(0)
+                        fh.truncate()
+                    async for chunk in response.aiter_bytes():
+                        fh.write(chunk)
+                        state.written += len(chunk)
+                        progressed = True
+                        if report is not None:
+                            report(state.written, state.total)
+            except errors as exc:
+                await wait(state.dropped(exc, progressed))
+                continue
+            if not state.complete():
+                await wait(state.dropped(None, progressed))
+                continue
+            assert fh is not None and part is not None
+            result = _finish(part, target, state, fh)
+            fh = None
+            return result
+    finally:
+        stop()
+        if _http is None:
+            await http.aclose()
+        if fh is not None:
+            fh.close()
+            if part is not None and part.exists():
+                part.unlink()
+
+
+def download_all(client: Any, sources: Iterable[Any], directory: str | os.PathLike[str], *,
+                 concurrency: int = 8, max_resumes: int = 5) -> list[DownloadResult]:
+    """Download many files into ``directory`` with at most ``concurrency`` at a time (threads
+    sharing one connection pool), e.g. every ``result`` of a ``recording.batch`` job.
+
+    Returns the results in the order of ``sources``. Raises the first error after the
+    downloads already running have finished (files completed before it stay).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError("concurrency must be an int >= 1")
+    items = list(sources)
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    http = _ObjectHTTP.sync(client, pool=concurrency)
+    try:
+        with ThreadPoolExecutor(concurrency) as pool:
+            futures = [pool.submit(download, client, item, directory, max_resumes=max_resumes, _http=http)
+                       for item in items]
+            return [f.result() for f in futures]
+    finally:
+        http.close()
+
+
+async def adownload_all(client: Any, sources: Iterable[Any], directory: str | os.PathLike[str], *,
+                        concurrency: int = 8, max_resumes: int = 5) -> list[DownloadResult]:
+    """Asyncio counterpart of :func:`download_all` (a semaphore bounds the transfers)."""
+    import asyncio
+
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError("concurrency must be an int >= 1")
+    items = list(sources)
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    limit = asyncio.Semaphore(concurrency)
+    http = _ObjectHTTP.asynchronous(client, pool=concurrency)
+
+    async def one(item: Any) -> DownloadResult:
+        async with limit:
+            return await adownload(client, item, directory, max_resumes=max_resumes, _http=http)
+
+    try:
+        return list(await asyncio.gather(*(one(item) for item in items)))
+    finally:
+        await http.aclose()
+
+
+# -- binary responses ------------------------------------------------------------------------
+class BinaryResponse:
+    """A response body that is not JSON (audio, ``text/calendar``, CSV, zip), never parsed.
+
+    Attributes:
+        content: the body (``bytes``).
+        content_type: the ``Content-Type`` header, or ``None``.
+        filename: the sanitised ``Content-Disposition`` file name (:func:`safe_filename`), or ``None``.
+        headers: the response headers; correlation_id: ``ININ-Correlation-Id``.
+    """
+
+    def __init__(self, content: bytes, headers: Mapping[str, str]) -> None:
+        self.content = content
+        self.headers = headers
+        self.content_type: str | None = headers.get("content-type")
+        self.filename = filename_from_disposition(headers.get("content-disposition"))
+        self.correlation_id: str | None = headers.get("inin-correlation-id")
+
+    def iter_bytes(self, chunk_size: int = 65536) -> Iterator[bytes]:
+        """The body in chunks of at most ``chunk_size`` bytes."""
+        view = memoryview(self.content)
+        for start in range(0, len(view), chunk_size):
+            yield bytes(view[start:start + chunk_size])
+
+    async def __aiter__(self) -> Any:
+        for chunk in self.iter_bytes():
+            yield chunk
+
+    def write_to(self, path: str | os.PathLike[str]) -> Path:
+        """Write the body to ``path`` (a directory gets :attr:`filename`) through ``.part`` and a rename."""
+        target = _target(path, self.filename, "download")
+        part = target.with_name(target.name + ".part")
+        with open(part, "wb") as fh:
+            fh.write(self.content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, target)
+        return target
+
+    def __repr__(self) -> str:
+        return f"<BinaryResponse {self.content_type!r} {len(self.content)} bytes filename={self.filename!r}>"
+
+
+def fetch(client: Any, path: str, *, params: Any = None) -> BinaryResponse:
+    """``GET`` an API path with the client's auth and retries and return the body unparsed
+    (for operations that produce ``text/calendar``, ``text/plain``, CSV...).
+
+    Raises: the client's API errors; ValueError for a path that is not ``/api/...``.
+    """
+    response = client.request("GET", path, params=params)
+    return BinaryResponse(response.content, response.headers)
+
+
+async def afetch(client: Any, path: str, *, params: Any = None) -> BinaryResponse:
+    """Asyncio counterpart of :func:`fetch`."""
+    response = await client.request("GET", path, params=params)
+    return BinaryResponse(response.content, response.headers)
+
+
+# -- uploads ---------------------------------------------------------------------------------
+def _upload_target(target: Any) -> tuple[str, dict[str, str], str | None]:
+    """``(url, required headers, upload key)`` of an upload URL answer or a URL."""
+    if isinstance(target, str):
+        return target, {}, None
+    get = target.get if isinstance(target, Mapping) else (lambda k, d=None: getattr(target, k, d))
+    url = get("url")
+    if not isinstance(url, str):
+        raise TypeError("upload target must be a URL or an upload URL answer with url (and headers, uploadKey)")
+    headers = get("headers") or {}
+    key = get("upload_key") if not isinstance(target, Mapping) else get("uploadKey")
+    return url, {str(k): str(v) for k, v in dict(headers).items()}, key
+
+
+def _open_source(data: Any) -> tuple[IO[bytes], int, bool]:
+    if isinstance(data, (str, os.PathLike)):
+        fh = open(data, "rb")
+        return fh, os.fstat(fh.fileno()).st_size, True
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        import io
+
+        return io.BytesIO(bytes(data)), len(data), True
+    if hasattr(data, "read"):
+        try:
+            start = data.tell()
+            data.seek(0, os.SEEK_END)
+            size = data.tell() - start
+            data.seek(start)
+        except (OSError, AttributeError, ValueError) as exc:
+            raise TypeError("an upload file object must be seekable (its size is sent as Content-Length)") from exc
+        return data, size, False
+    raise TypeError(f"cannot upload {type(data).__name__}: give a path, bytes or a binary file object")
+
+
+def _chunks(fh: IO[bytes], size: int, chunk_size: int, report: Progress | None) -> Iterator[bytes]:
+    sent = 0
+    while sent < size:
+        chunk = fh.read(min(chunk_size, size - sent))
+        if not chunk:
+            break
+        sent += len(chunk)
+        if report is not None:
+            report(sent, size)
+        yield chunk
+
+
+def upload(client: Any, target: Any, data: Any, *, headers: Mapping[str, str] | None = None,
+           progress: Progress | bool | None = None, chunk_size: int = _CHUNK) -> str | None:
+    """Stream ``data`` to a presigned upload URL (``PUT``) with its required headers.
+
+    Args:
+        client: the client (for its timeout; no credentials are sent).
+        target: the answer of an ``/api/v2/uploads/...`` operation (``url``, ``headers``,
+            ``uploadKey``), or a presigned URL.
+        data: a path, bytes, or a seekable binary file object (read in chunks).
+        headers: more headers (the target's required ones are always sent).
+        progress: ``callback(bytes_sent, total)`` or ``True`` for a Rich bar.
+
+    Returns:
+        The upload key (``None`` when ``target`` was a bare URL).
+
+    Raises:
+        APIStatusError (403 when a required header is missing or the URL expired),
+        APIConnectionError; TypeError for a bad target or data.
+    """
+    url, required, key = _upload_target(target)
+    fh, size, owned = _open_source(data)
+    report, stop = _progress_callback(progress, "upload")
+    http = _ObjectHTTP.shared()
+    try:
+        sent_headers = {**dict(headers or {}), **required, "Content-Length": str(size)}
+        try:
+            response = http.put(url, content=_chunks(fh, size, chunk_size, report), headers=sent_headers,
+                                timeout=_ObjectHTTP.timeout(client))
+        except _transport_errors() as exc:
+            raise _connection_error(exc, url) from exc
+        if response.status_code >= 300:
+            raise status_error(response.status_code, method="PUT", url=_public(url), headers=response.headers,
+                               text=response.text)
+        return key
+    finally:
+        stop()
+        if owned:
+            fh.close()
+
+
+async def aupload(client: Any, target: Any, data: Any, *, headers: Mapping[str, str] | None = None,
+                  progress: Progress | bool | None = None, chunk_size: int = _CHUNK) -> str | None:
+    """Asyncio counterpart of :func:`upload`."""
+    url, required, key = _upload_target(target)
+    fh, size, owned = _open_source(data)
+    report, stop = _progress_callback(progress, "upload")
+    http = _ObjectHTTP.asynchronous(client)
+
+    async def chunks() -> Any:
+        for chunk in _chunks(fh, size, chunk_size, report):
+            yield chunk
+
+    try:
+        sent_headers = {**dict(headers or {}), **required, "Content-Length": str(size)}
+        try:
+            response = await http.put(url, content=chunks(), headers=sent_headers)
+        except _transport_errors() as exc:
+            raise _connection_error(exc, url) from exc
+        if response.status_code >= 300:
+            raise status_error(response.status_code, method="PUT", url=_public(url), headers=response.headers,
+                               text=response.text)
+        return key
+    finally:
+        stop()
+        await http.aclose()
+        if owned:
+            fh.close()
