@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from genesyscloud import AccessToken, ClientCredentials, GenesysCloud
+from genesyscloud import AccessToken, ClientCredentials, GenesysCloud, Timeout
 from genesyscloud._config import client_kwargs, env_settings, read_config_file
 from genesyscloud._core.errors import ConfigError
 from genesyscloud._regions import Gateway
@@ -120,10 +120,10 @@ def test_precedence_arguments_then_environment_then_file(tmp_path, monkeypatch):
     monkeypatch.setenv("GENESYSCLOUD_REGION", "us-west-2")
     monkeypatch.setenv("GENESYSCLOUD_ACCESS_TOKEN", "env-token")
     gc = GenesysCloud.from_config(path)
-    assert gc.hosts.api == "https://api.usw2.pure.cloud" and gc.options.timeout == 12
+    assert gc.hosts.api == "https://api.usw2.pure.cloud" and gc.options.timeout == Timeout(12)
     assert isinstance(gc.token_manager.grant, AccessToken)
     gc = GenesysCloud.from_config(path, region="ca-central-1", timeout=3, auth=ClientCredentials("arg", "arg-s"))
-    assert gc.hosts.api == "https://api.cac1.pure.cloud" and gc.options.timeout == 3
+    assert gc.hosts.api == "https://api.cac1.pure.cloud" and gc.options.timeout == Timeout(3)
     assert gc.token_manager.grant.client_id == "arg"
     # the same through the constructor's config_file=
     assert GenesysCloud(config_file=path, region="sa-east-1").hosts.api == "https://api.sae1.pure.cloud"

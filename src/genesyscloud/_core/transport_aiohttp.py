@@ -1,0 +1,163 @@
+"""The async default transport: aiohttp (see :mod:`transport` for the protocol).
+
+* One ``aiohttp.ClientSession`` per client, created on the first request inside the
+  running event loop; its connector holds at most ``max_connections`` connections in
+  all and keeps every idle one (HTTP/1.1 keep-alive), so ``n`` tasks in flight use at
+  most ``n`` connections.
+* Timeouts map onto ``aiohttp.ClientTimeout``: ``connect`` -> ``sock_connect``,
+  ``pool + connect`` -> ``connect`` (aiohttp's includes the pool wait), ``read`` ->
+  ``sock_read``, and ``total`` (capped by the call's deadline) -> ``total``, which also
+  bounds reading the body.
+* Proxies: ``proxy=`` with credentials, or the environment (``HTTP(S)_PROXY``,
+  ``NO_PROXY``) when ``trust_env``; SOCKS is not offered by aiohttp itself.
+* TLS: one ``ssl.SSLContext`` built on the first https request.
+* ``sent=False`` only for connector errors (refused, DNS, TLS handshake, proxy
+  connect or tunnel refusal) and connect timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+from .errors import ResponseDecodeError
+from .transport import Headers, HttpRequest, Response, SSLContexts, TransportConfig, TransportError, split_proxy
+
+__all__ = ["AiohttpTransport"]
+
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError, aiohttp.InvalidURL)
+_CONNECT_TIMEOUT = getattr(aiohttp, "ConnectionTimeoutError", ())
+_DECODE_ERRORS = (aiohttp.ClientPayloadError,)
+
+
+class AiohttpTransport:
+    """The async transport over one ``aiohttp.ClientSession`` (one per client)."""
+
+    def __init__(self, config: TransportConfig) -> None:
+        self.config = config
+        self.ssl = SSLContexts(config)
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        self._proxy: str | None = None
+        self._proxy_auth: aiohttp.BasicAuth | None = None
+        if config.proxy:
+            url, user, password = split_proxy(config.proxy)
+            if config.proxy_username is not None:
+                user, password = config.proxy_username, config.proxy_password
+            self._proxy = url
+            if user is not None:
+                self._proxy_auth = aiohttp.BasicAuth(user, password or "")
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is None:
+            if self._closed:
+                raise RuntimeError("this client is closed")
+            connector = aiohttp.TCPConnector(limit=self.config.max_connections, limit_per_host=0,
+                                             keepalive_timeout=60.0)
+            session = aiohttp.ClientSession(connector=connector, trust_env=self.config.trust_env and not self._proxy,
+                                            auto_decompress=True, raise_for_status=False,
+                                            skip_auto_headers=("User-Agent",))
+            self._session = session
+        return session
+
+    async def send(self, request: HttpRequest, *, stream: bool = False) -> Response:
+        """Send one request (see :mod:`transport`); raises :class:`TransportError` or
+        :class:`ResponseDecodeError`, never an aiohttp exception."""
+        if self._proxy is not None and self._proxy.startswith("socks"):
+            raise TransportError("the async client does not support SOCKS proxies (use an HTTP proxy)", sent=False)
+        remaining = request.remaining()
+        if remaining <= 0:
+            raise TransportError("the call's deadline passed before this attempt", sent=False, timeout=True)
+        t = request.timeout
+        timeout = aiohttp.ClientTimeout(total=remaining, connect=min(t.connect + t.pool, remaining),
+                                        sock_connect=min(t.connect, remaining), sock_read=min(t.read, remaining))
+        url = request.full_url()
+        session = self._get_session()
+        kwargs: dict[str, Any] = {}
+        if url.startswith("https:"):
+            kwargs["ssl"] = self.ssl.get()
+        if self._proxy is not None:
+            kwargs["proxy"] = self._proxy
+            if self._proxy_auth is not None:
+                kwargs["proxy_auth"] = self._proxy_auth
+        response = None
+        try:
+            response = await session.request(request.method, _yarl(url), data=request.content,
+                                             headers=request.headers, timeout=timeout, allow_redirects=False,
+                                             **kwargs)
+            headers = Headers(response.headers.items())
+            if stream:
+                return Response(response.status, headers, request, None,
+                                stream=lambda size: _chunks(response, request, headers, size),
+                                closer=response.release)
+            try:
+                data = await response.read()
+            except _DECODE_ERRORS as exc:
+                if _is_decoding(exc):
+                    raise _decode_error(request, response.status, headers, exc) from exc
+                raise
+            finally:
+                response.release()
+            return Response(response.status, headers, request, data)
+        except (TransportError, ResponseDecodeError):
+            raise
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every library failure is mapped
+            if response is not None:
+                response.release()
+            raise _map(exc) from exc
+
+    async def close(self) -> None:
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+def _yarl(url: str) -> Any:
+    from yarl import URL
+
+    return URL(url, encoded=True)  # already encoded by urlencode / quote: keep it byte for byte
+
+
+def _is_decoding(exc: BaseException) -> bool:
+    text = f"{exc} {exc.__cause__!r}"
+    return "ContentEncodingError" in text or "decompress" in text.lower() or "encoding" in text.lower()
+
+
+async def _chunks(response: Any, request: HttpRequest, headers: Headers, size: int) -> Any:
+    try:
+        async for chunk in response.content.iter_chunked(size):
+            yield chunk
+    except asyncio.CancelledError:
+        raise
+    except _DECODE_ERRORS as exc:
+        if _is_decoding(exc):
+            raise _decode_error(request, response.status, headers, exc) from exc
+        raise _map(exc) from exc
+    except Exception as exc:  # noqa: BLE001
+        raise _map(exc) from exc
+
+
+def _decode_error(request: HttpRequest, status: int, headers: Headers, exc: BaseException) -> ResponseDecodeError:
+    return ResponseDecodeError(
+        f"{request.method} {request.url}: the {status} response body could not be decoded "
+        f"(Content-Encoding {headers.get('content-encoding', 'none')!r}): {exc}",
+        status=status, headers=headers, text="")
+
+
+def _map(exc: BaseException) -> TransportError:
+    name = type(exc).__name__
+    text = str(exc) or name
+    if _CONNECT_TIMEOUT and isinstance(exc, _CONNECT_TIMEOUT):
+        return TransportError(f"connect timeout: {text}", sent=False, timeout=True)
+    if isinstance(exc, _NOT_SENT):
+        return TransportError(f"{name}: {text}", sent=False)
+    if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        return TransportError(f"timeout ({name}): {text if text != name else 'total or read timeout'}",
+                              sent=True, timeout=True)
+    return TransportError(f"{name}: {text}", sent=True)
