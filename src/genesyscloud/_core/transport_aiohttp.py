@@ -41,14 +41,17 @@ class AiohttpTransport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._proxy: str | None = None
-        self._proxy_auth: aiohttp.BasicAuth | None = None
+        self._proxy_headers: dict[str, str] | None = None
         if config.proxy:
             url, user, password = split_proxy(config.proxy)
             if config.proxy_username is not None:
                 user, password = config.proxy_username, config.proxy_password
             self._proxy = url
             if user is not None:
-                self._proxy_auth = aiohttp.BasicAuth(user, password or "")
+                import base64
+
+                pair = f"{user}:{password or ''}".encode("latin-1")
+                self._proxy_headers = {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -81,12 +84,15 @@ class AiohttpTransport:
             kwargs["ssl"] = self.ssl.get()
         if self._proxy is not None:
             kwargs["proxy"] = self._proxy
-            if self._proxy_auth is not None:
-                kwargs["proxy_auth"] = self._proxy_auth
+            if self._proxy_headers is not None:
+                kwargs["proxy_headers"] = self._proxy_headers  # the CONNECT tunnel of https origins
+        headers = request.headers
+        if self._proxy_headers is not None and not url.startswith("https:"):
+            headers = {**headers, **self._proxy_headers}  # plain http goes to the proxy itself
         response = None
         try:
             response = await session.request(request.method, _yarl(url), data=request.content,
-                                             headers=request.headers, timeout=timeout, allow_redirects=False,
+                                             headers=headers, timeout=timeout, allow_redirects=False,
                                              **kwargs)
             headers = Headers(response.headers.items())
             if stream:
