@@ -48,10 +48,9 @@ class AiohttpTransport:
                 user, password = config.proxy_username, config.proxy_password
             self._proxy = url
             if user is not None:
-                import base64
-
-                pair = f"{user}:{password or ''}".encode("latin-1")
-                self._proxy_headers = {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+                self._proxy_headers = _basic(user, password)
+        self._env_proxies: dict[str, tuple[str | None, dict[str, str] | None]] = {}
+        self._timeouts: dict[Any, aiohttp.ClientTimeout] = {}
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -60,11 +59,35 @@ class AiohttpTransport:
                 raise RuntimeError("this client is closed")
             connector = aiohttp.TCPConnector(limit=self.config.max_connections, limit_per_host=0,
                                              keepalive_timeout=60.0)
-            session = aiohttp.ClientSession(connector=connector, trust_env=self.config.trust_env and not self._proxy,
+            # trust_env is handled here, once per origin (aiohttp's own reading of the
+            # environment hops to a thread on every request)
+            session = aiohttp.ClientSession(connector=connector, trust_env=False,
                                             auto_decompress=True, raise_for_status=False,
                                             skip_auto_headers=("User-Agent",))
             self._session = session
         return session
+
+    def _proxy_for(self, url: str) -> tuple[str | None, dict[str, str] | None]:
+        """The proxy URL and its credentials header for this URL's origin (cached)."""
+        if self._proxy is not None or not self.config.trust_env:
+            return self._proxy, self._proxy_headers
+        cut = url.find("/", url.find("://") + 3)
+        origin = url if cut < 0 else url[:cut]
+        found = self._env_proxies.get(origin)
+        if found is None:
+            from urllib.parse import urlsplit
+
+            from .transport import env_proxy_for
+
+            parts = urlsplit(origin)
+            proxy = env_proxy_for(parts.scheme, parts.hostname or "")
+            headers = None
+            if proxy is not None:
+                proxy, user, password = split_proxy(proxy)
+                if user is not None:
+                    headers = _basic(user, password)
+            found = self._env_proxies[origin] = (proxy, headers)
+        return found
 
     async def send(self, request: HttpRequest, *, stream: bool = False) -> Response:
         """Send one request (see :mod:`transport`); raises :class:`TransportError` or
@@ -75,20 +98,26 @@ class AiohttpTransport:
         if remaining <= 0:
             raise TransportError("the call's deadline passed before this attempt", sent=False, timeout=True)
         t = request.timeout
-        timeout = aiohttp.ClientTimeout(total=remaining, connect=min(t.connect + t.pool, remaining),
-                                        sock_connect=min(t.connect, remaining), sock_read=min(t.read, remaining))
+        cached = self._timeouts.get(t)
+        if cached is not None and remaining >= cached.total - 0.05:
+            timeout = cached  # the usual case: the attempt has its whole total (within 50 ms)
+        else:
+            timeout = _client_timeout(t, remaining)
+            if remaining >= t.total - 0.05 and len(self._timeouts) < 64:  # type: ignore[operator]
+                self._timeouts[t] = _client_timeout(t, t.total)  # type: ignore[arg-type]
         url = request.full_url()
         session = self._get_session()
         kwargs: dict[str, Any] = {}
         if url.startswith("https:"):
             kwargs["ssl"] = self.ssl.get()
-        if self._proxy is not None:
-            kwargs["proxy"] = self._proxy
-            if self._proxy_headers is not None:
-                kwargs["proxy_headers"] = self._proxy_headers  # the CONNECT tunnel of https origins
+        proxy, proxy_headers = self._proxy_for(url)
+        if proxy is not None:
+            kwargs["proxy"] = proxy
+            if proxy_headers is not None:
+                kwargs["proxy_headers"] = proxy_headers  # the CONNECT tunnel of https origins
         headers = request.headers
-        if self._proxy_headers is not None and not url.startswith("https:"):
-            headers = {**headers, **self._proxy_headers}  # plain http goes to the proxy itself
+        if proxy_headers is not None and not url.startswith("https:"):
+            headers = {**headers, **proxy_headers}  # plain http goes to the proxy itself
         response = None
         try:
             response = await session.request(request.method, _yarl(url), data=request.content,
@@ -122,6 +151,18 @@ class AiohttpTransport:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+def _client_timeout(t: Any, remaining: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=remaining, connect=min(t.connect + t.pool, remaining),
+                                 sock_connect=min(t.connect, remaining), sock_read=min(t.read, remaining))
+
+
+def _basic(user: str, password: str | None) -> dict[str, str]:
+    import base64
+
+    pair = f"{user}:{password or ''}".encode("latin-1")
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
 
 def _yarl(url: str) -> Any:
