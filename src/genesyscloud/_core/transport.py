@@ -48,7 +48,6 @@ import dataclasses
 import heapq
 import itertools
 import json as _json
-import socket
 import threading
 import time
 from typing import Any, AsyncIterator, Iterable, Iterator, Mapping, Protocol
@@ -424,6 +423,8 @@ class Attempt:
         self.expired = True
         sock = getattr(self.conn, "sock", None)
         if sock is not None:
+            import socket
+
             try:  # the plain socket's shutdown (not SSLSocket's): wakes a blocked recv/send
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
             except OSError:
