@@ -6,6 +6,7 @@ our own request/response types in hooks, and pools that never churn."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 
@@ -290,3 +291,12 @@ def test_ssl_context_is_not_built_for_http_origins(server):
     with _sync(server) as gc:
         gc.request("GET", "/api/v2/echo")
         assert gc._http().ssl._context is None
+
+
+def test_urllib3_debug_log_lines_carry_no_query_secrets(server, caplog):
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    with _sync(server) as gc:
+        gc.request("GET", "/api/v2/echo", params={"code": "s3cret-code", "pageSize": 5})
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert any("/api/v2/echo?" in line for line in lines)  # urllib3 did log the request line
+    assert "s3cret-code" not in caplog.text and "pageSize=5" in caplog.text

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -44,6 +45,30 @@ from .transport import (
 __all__ = ["Urllib3Transport"]
 
 _local = threading.local()
+
+
+class _RedactQuery(logging.Filter):
+    """urllib3 logs every request line at DEBUG, query string included; mask the values
+    of query parameters that are not on the logging allowlist (``code``, tokens...)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and "?" in a for a in record.args):
+            record.args = tuple(_redact_target(a) if isinstance(a, str) and "?" in a else a for a in record.args)
+        return True
+
+
+def _redact_target(target: str) -> str:
+    from urllib.parse import parse_qsl, urlencode
+
+    from .logging import redact_query
+
+    path, _, query = target.partition("?")
+    return path + "?" + urlencode(redact_query(parse_qsl(query, keep_blank_values=True)), safe="[]")
+
+
+_pool_logger = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _RedactQuery) for f in _pool_logger.filters):
+    _pool_logger.addFilter(_RedactQuery())
 
 
 class _Tracking:
