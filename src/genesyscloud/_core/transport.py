@@ -411,9 +411,10 @@ class Attempt:
     """One blocking attempt: whether bytes may have left, and the connection to cut
     when its deadline passes (see :class:`Watchdog`)."""
 
-    __slots__ = ("sent", "conn", "expired", "done")
+    __slots__ = ("sent", "conn", "expired", "done", "write")
 
-    def __init__(self) -> None:
+    def __init__(self, write: float | None = None) -> None:
+        self.write = write  # seconds per socket write while sending the request
         self.sent = False
         self.conn: Any = None
         self.expired = False

@@ -99,6 +99,8 @@ class _Tracking:
                 self.connect()
             attempt = getattr(_local, "attempt", None)
             if attempt is not None:
+                if not attempt.sent and attempt.write is not None:
+                    self.sock.settimeout(attempt.write)  # type: ignore[attr-defined]  # urllib3 uses connect's
                 attempt.sent = True
         super().send(data)  # type: ignore[misc]
 
@@ -221,7 +223,7 @@ class Urllib3Transport:
         origin, path = _origin(url)
         timeout = request.timeout
         remaining = request.remaining()
-        attempt = Attempt()
+        attempt = Attempt(min(timeout.write, remaining))
         if remaining <= 0:
             raise TransportError("the call's deadline passed before this attempt", sent=False, timeout=True)
         try:
