@@ -9,6 +9,7 @@ import asyncio
 import logging
 import socket
 import threading
+import time
 
 import pytest
 
@@ -300,3 +301,31 @@ def test_urllib3_debug_log_lines_carry_no_query_secrets(server, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
     assert any("/api/v2/echo?" in line for line in lines)  # urllib3 did log the request line
     assert "s3cret-code" not in caplog.text and "pageSize=5" in caplog.text
+
+
+def test_deadlines_still_cut_in_a_forked_child(server):
+    import os
+
+    with _sync(server) as gc:
+        gc.request("GET", "/api/v2/echo")  # the watchdog thread runs in this process
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports through its exit status
+            code = 1
+            try:
+                gc.with_options(timeout=Timeout(5, total=2), max_retries=0).request("GET", "/api/v2/drip-body")
+            except genesyscloud.APITimeoutError:
+                code = 0
+            except BaseException:  # noqa: BLE001
+                code = 2
+            os._exit(code)
+        deadline = time.monotonic() + 60
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                pytest.fail("the forked child was not cut by its deadline")
+            time.sleep(0.1)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -48,6 +48,7 @@ import dataclasses
 import heapq
 import itertools
 import json as _json
+import os
 import threading
 import time
 from typing import Any, AsyncIterator, Iterable, Iterator, Mapping, Protocol
@@ -466,5 +467,12 @@ class Watchdog:
                         attempt.expire()
                 self._cond.wait(heap[0][0] - now if heap else None)
 
+    def _after_fork(self) -> None:
+        self._heap = []
+        self._cond = threading.Condition(threading.Lock())
+        self._thread = None
+
 
 WATCHDOG = Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=WATCHDOG._after_fork)  # the thread does not survive a fork
