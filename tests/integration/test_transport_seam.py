@@ -329,3 +329,18 @@ def test_deadlines_still_cut_in_a_forked_child(server):
                 pytest.fail("the forked child was not cut by its deadline")
             time.sleep(0.1)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_an_async_client_survives_a_new_event_loop(server):
+    agc = _async(server)
+
+    async def call():
+        return (await agc.request("GET", "/api/v2/echo")).status_code
+
+    assert asyncio.run(call()) == 200
+    assert asyncio.run(call()) == 200  # a second loop: a new aiohttp session, no "Event loop is closed"
+
+    async def close():
+        await agc.close()
+
+    asyncio.run(close())

@@ -39,6 +39,7 @@ class AiohttpTransport:
         self.config = config
         self.ssl = SSLContexts(config)
         self._session: aiohttp.ClientSession | None = None
+        self._loop: Any = None
         self._closed = False
         self._proxy: str | None = None
         self._proxy_headers: dict[str, str] | None = None
@@ -54,6 +55,17 @@ class AiohttpTransport:
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
+        loop = asyncio.get_running_loop()
+        if session is not None and self._loop is not loop:
+            # a session belongs to the event loop it was made in; a client used from a
+            # new loop (a second asyncio.run) gets a new one
+            old, session = session, None
+            connector, old._connector = old._connector, None
+            if connector is not None:
+                try:  # its connections died with their loop: drop them
+                    connector._close()
+                except Exception:  # noqa: BLE001 - transports of a closed loop
+                    connector._closed = True
         if session is None:
             if self._closed:
                 raise RuntimeError("this client is closed")
@@ -65,6 +77,7 @@ class AiohttpTransport:
                                             auto_decompress=True, raise_for_status=False,
                                             skip_auto_headers=("User-Agent",))
             self._session = session
+            self._loop = loop
         return session
 
     def _proxy_for(self, url: str) -> tuple[str | None, dict[str, str] | None]:
