@@ -453,7 +453,11 @@ class _BaseClient:
         return clone
 
     def _timeout(self, options: ClientOptions | None = None) -> Timeout:
-        return (options or self._options).timeout or DEFAULT_TIMEOUT
+        timeout = (options or self._options).timeout
+        if timeout is None:
+            return DEFAULT_TIMEOUT
+        # a live reload stores the file's value as given (seconds or a mapping)
+        return timeout if isinstance(timeout, Timeout) else _check_timeout(timeout)  # type: ignore[return-value]
 
     def _headers(self, options: ClientOptions | None = None) -> dict[str, str]:
         return {"User-Agent": USER_AGENT, "Accept": "application/json", **(options or self._options).default_headers}

@@ -209,3 +209,15 @@ def test_live_reload_starts_no_thread_unless_asked(tmp_path):
     assert gc._shared.watcher is not None and threading.active_count() > before
     gc.close()
     assert gc._shared.watcher is None
+
+
+def test_reloaded_timeouts_become_timeout_objects(tmp_path):
+    path = tmp_path / "config"
+    path.write_text("[general]\nhost = http://127.0.0.1:9\n")
+    gc = GenesysCloud(config_file=path, auth=AccessToken("t"))
+    path.write_text("[general]\nhost = http://127.0.0.1:9\ntimeout = 7\n")
+    gc.reload_config()
+    assert gc._timeout() == Timeout(7)
+    path.write_text("[general]\nhost = http://127.0.0.1:9\nconnect_timeout = 2\nread_timeout = 90\n")
+    gc.reload_config()
+    assert gc._timeout() == Timeout(connect=2, read=90)
