@@ -301,9 +301,19 @@ class TransportError(Exception):
     """
 
     def __init__(self, message: str, *, sent: bool, timeout: bool = False) -> None:
-        super().__init__(message)
+        from .logging import scrub_text
+
+        super().__init__(scrub_text(message))  # a library's message may quote a header value
+        self.hide_cause = False  # the library's exception quotes what must not be shown
         self.sent = sent
         self.timeout = timeout
+
+
+def raised(error: TransportError, cause: BaseException) -> TransportError:
+    """``error`` with ``cause`` as its ``__cause__`` unless the cause must stay hidden."""
+    error.__cause__ = None if error.hide_cause else cause
+    error.__suppress_context__ = True
+    return error
 
 
 class SyncTransport(Protocol):

@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from .errors import ResponseDecodeError
+from .transport import raised as _raised
 from .transport import Headers, HttpRequest, Response, SSLContexts, TransportConfig, TransportError, split_proxy
 
 __all__ = ["AiohttpTransport"]
@@ -157,7 +158,7 @@ class AiohttpTransport:
         except Exception as exc:  # noqa: BLE001 - every library failure is mapped
             if response is not None:
                 response.release()
-            raise _map(exc) from exc
+            raise _raised(_map(exc), exc)
 
     async def close(self) -> None:
         self._closed = True
@@ -198,9 +199,9 @@ async def _chunks(response: Any, request: HttpRequest, headers: Headers, size: i
     except _DECODE_ERRORS as exc:
         if _is_decoding(exc):
             raise _decode_error(request, response.status, headers, exc) from exc
-        raise _map(exc) from exc
+        raise _raised(_map(exc), exc)
     except Exception as exc:  # noqa: BLE001
-        raise _map(exc) from exc
+        raise _raised(_map(exc), exc)
 
 
 def _decode_error(request: HttpRequest, status: int, headers: Headers, exc: BaseException) -> ResponseDecodeError:
@@ -213,6 +214,12 @@ def _decode_error(request: HttpRequest, status: int, headers: Headers, exc: Base
 def _map(exc: BaseException) -> TransportError:
     name = type(exc).__name__
     text = str(exc) or name
+    if isinstance(exc, ValueError) and not isinstance(exc, OSError):
+        # http.client / aiohttp refusing a header or URL: never quote it (it may hold a token)
+        refused = TransportError(f"the request could not be encoded ({type(exc).__name__}): a header or the URL "
+                                 "holds characters HTTP does not allow", sent=False)
+        refused.hide_cause = True
+        return refused
     if _CONNECT_TIMEOUT and isinstance(exc, _CONNECT_TIMEOUT):
         return TransportError(f"connect timeout: {text}", sent=False, timeout=True)
     if isinstance(exc, _NOT_SENT):

@@ -30,6 +30,7 @@ from urllib3 import exceptions as _exc
 
 from .errors import ResponseDecodeError
 from .transport import (
+    raised as _raised,
     WATCHDOG,
     Attempt,
     Headers,
@@ -271,7 +272,7 @@ class Urllib3Transport:
             raise
         except Exception as exc:  # noqa: BLE001 - every library failure is mapped
             self._discard(response, attempt)
-            raise _map(exc, attempt) from exc
+            raise _raised(_map(exc, attempt), exc)
         finally:
             _local.attempt = None
 
@@ -283,7 +284,7 @@ class Urllib3Transport:
             raise _decode_error(request, response.status, headers, exc) from exc
         except Exception as exc:  # noqa: BLE001
             self._discard(response, attempt)
-            raise _map(exc, attempt) from exc
+            raise _raised(_map(exc, attempt), exc)
 
     @staticmethod
     def _release(response: Any, attempt: Attempt) -> None:
@@ -327,6 +328,12 @@ def _map(exc: BaseException, attempt: Attempt) -> TransportError:
     if attempt.expired:
         return TransportError(f"total timeout: the attempt's deadline passed ({name}: {exc})",
                               sent=attempt.sent, timeout=True)
+    if isinstance(exc, ValueError) and not isinstance(exc, OSError):
+        # http.client / aiohttp refusing a header or URL: never quote it (it may hold a token)
+        refused = TransportError(f"the request could not be encoded ({type(exc).__name__}): a header or the URL "
+                                 "holds characters HTTP does not allow", sent=False)
+        refused.hide_cause = True
+        return refused
     if isinstance(exc, _exc.EmptyPoolError):
         return TransportError(f"pool timeout: no free connection ({exc})", sent=False, timeout=True)
     if isinstance(exc, _exc.NewConnectionError):
