@@ -261,8 +261,9 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
                                 baseline=(worst("aiohttp_async", key) or 0) * scale, baseline_label="raw aiohttp",
                                 budget=budget, budget_met=bool(met)))
     notes = [loopback.pinning_note(),
-             f"{raw['rounds']} rounds (0 ms: 1) interleaving a fresh interpreter per side; each child runs a warm-up batch of "
-             f"{2 * IN_FLIGHT} calls, then {raw['repeats']} timed batch(es) of {CALLS:,} calls; median over rounds",
+             f"{raw['rounds']} rounds interleaving a fresh interpreter per side; each child runs a warm-up batch of "
+             f"{2 * IN_FLIGHT} calls, then {raw['repeats']} timed batch(es) of {CALLS:,} calls (its rate: the median "
+             "batch); median over rounds; slowest call and connections: the worst child",
              "official SDK: default configuration, urllib3 PoolManager(num_pools=4, maxsize=4, block=True): at most 4 "
              "requests on the wire, the other 46 threads wait for a connection; ours: the default pools (100 "
              "connections per origin, all kept alive; blocking); raw aiohttp: a default ClientSession (limit 100)",
@@ -282,11 +283,11 @@ def main() -> None:
     parser = lib.arg_parser(__doc__.splitlines()[0])
     parser.add_argument("--delay-ms", type=float, action="append", default=None,
                         help="server delay per response, ms (repeatable; default 0 and 10)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed batches per child (default 1)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed batches per child (default 3, --quick 1)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 2, --quick 1)")
     args = parser.parse_args()
     delays = args.delay_ms or [0.0, 10.0]
-    repeats = args.repeats or 1
+    repeats = args.repeats or (1 if args.quick else 3)
     rounds = args.rounds or (1 if args.quick else 2)
     lib.emit(args, summarize(measure(delays, repeats, rounds)))
 
