@@ -124,12 +124,13 @@ def test_refused_connection_is_certainly_not_sent_and_post_is_retried(monkeypatc
     with pytest.raises(TransportError) as info:
         transport.send(HttpRequest("POST", url + "/api/v2/x", [], {}, b"{}"))
     assert info.value.sent is False and info.value.timeout is False
+    transport.close()
     # the send loop replays a POST that never left: max_retries + 1 attempts, then APIConnectionError
     attempts = []
-    gc = GenesysCloud(api_host=url, auth=AccessToken("t"), trust_env=False,
+    with GenesysCloud(api_host=url, auth=AccessToken("t"), trust_env=False,
                       retry_policy=RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.001),
-                      pre_request_hook=attempts.append)
-    with pytest.raises(genesyscloud.APIConnectionError, match="connection failed"):
+                      pre_request_hook=attempts.append) as gc, \
+            pytest.raises(genesyscloud.APIConnectionError, match="connection failed"):
         gc.request("POST", "/api/v2/x", json={})
     assert len(attempts) == 3
 
@@ -150,6 +151,7 @@ def test_dropped_after_the_request_may_have_been_sent(server):
     with pytest.raises(TransportError) as info:
         transport.send(HttpRequest("POST", server.url + "/api/v2/close", [], {}, b"{}"))
     assert info.value.sent is True
+    transport.close()
     before = len([r for r in server.requests if r[1] == "/api/v2/close"])
     with _sync(server, retry_policy=RetryPolicy(max_retries=3, backoff_base=0.001)) as gc, \
             pytest.raises(genesyscloud.APIConnectionError, match="may have reached the server"):
@@ -176,6 +178,7 @@ def test_pool_timeout_is_not_sent_and_the_pool_never_grows(server):
     assert info.value.sent is False and info.value.timeout is True
     held.read()
     assert transport.send(HttpRequest("GET", server.url + "/api/v2/echo", [], {})).status_code == 200
+    transport.close()
 
 
 def test_fifty_threads_reuse_at_most_fifty_connections(server):
@@ -212,6 +215,7 @@ def test_streaming_request_and_response_bodies(server):
     assert sum(sizes) == 300000 and max(sizes) <= 65536 and len(sizes) >= 5
     # the connection went back to the pool once the body was exhausted
     assert transport.send(HttpRequest("GET", server.url + "/api/v2/echo", [], {})).status_code == 200
+    transport.close()
 
     async def main():
         transport = AiohttpTransport(TransportConfig(trust_env=False))
