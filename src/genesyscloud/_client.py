@@ -574,8 +574,8 @@ class GenesysCloud(SyncResources, _BaseClient):
             The context is built once, on the first https request.
         max_connections: connections per origin (sync) or in all (async), default 100;
             callers beyond it wait up to ``timeout.pool``. Idle connections are kept
-            (HTTP/1.1 keep-alive). ``max_keepalive_connections`` is honoured only by an
-            ``http_client=`` of the caller's.
+            (HTTP/1.1 keep-alive). ``max_keepalive_connections`` is accepted and
+            validated for compatibility; every idle connection is kept.
         pre_request_hook: called with each API request before it is sent (may change
             its ``headers``); ``post_request_hook``: called with each ``Response``.
         log_settings: a :class:`LogSettings` (level trace/debug/error/none, text or
