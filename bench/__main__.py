@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench [--quick] [--only NAME ...]      (or: bench/run ...)
 
-Runs the scenarios in the issue's order (``import_cost``, ``decode``, ``small_calls``,
+Runs the scenarios in the issue's order (``import_cost``, ``first_call``, ``decode``, ``small_calls``,
 ``concurrency``, ``token_stampede``, ``full_walk``, ``memory``), then any other
 ``bench/<name>.py`` present (files starting with ``_`` are helpers), each as
 ``python bench/<name>.py --json PATH``; see
@@ -27,8 +27,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _benchlib as lib  # noqa: E402
 
-FIRST = ("import_cost", "decode", "small_calls", "concurrency", "token_stampede", "full_walk", "memory")
-OUR_PACKAGES = ("genesyscloud", "httpx", "httpcore", "h11", "anyio", "certifi", "rich", "click")
+FIRST = ("import_cost", "first_call", "decode", "small_calls", "concurrency", "token_stampede", "full_walk", "memory")
+OUR_PACKAGES = ("genesyscloud", "urllib3", "aiohttp", "httpx", "certifi", "rich", "click")
 OFFICIAL_PACKAGES = ("PureCloudPlatformClientV2", "urllib3", "python-dateutil", "six", "watchdog", "certifi")
 
 
@@ -113,7 +113,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Measured {report['date']} on {m['cpu_model']}, {m['usable_cpus']} CPUs, {m['memory_gb']} GB, "
         f"{m['os']}; Python {m['python']}; genesyscloud {pk.get('genesyscloud')} (git {m['git_commit']}), "
-        f"httpx {pk.get('httpx')}; official PureCloudPlatformClientV2 {opk.get('PureCloudPlatformClientV2', 'n/a')}"
+        f"urllib3 {pk.get('urllib3')}, aiohttp {pk.get('aiohttp')} (httpx {pk.get('httpx')} for baselines); official PureCloudPlatformClientV2 {opk.get('PureCloudPlatformClientV2', 'n/a')}"
         f" (urllib3 {opk.get('urllib3', 'n/a')}). Load average at start/end: "
         f"{' '.join(f'{x:.1f}' for x in m['load_average_start'])} / "
         f"{' '.join(f'{x:.1f}' for x in report['load_average_end'])}. Command: `{report['command']}`.",

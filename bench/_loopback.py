@@ -20,6 +20,8 @@ Modes:
 
 ``--delay-ms`` holds every response that long (a timer, no CPU): a network round trip.
 Other paths answer 404; a request with a body has it read and ignored.
+``GET /__connections`` answers ``{"connections": N}``: the TCP connections accepted so
+far (see :func:`connections`), to check that a client never churns connections.
 
     python bench/_loopback.py fixed --body-file F [--delay-ms D]     # prints "listening on PORT"
     python bench/_loopback.py users --total 10000 [--delay-ms D]
@@ -143,12 +145,23 @@ class UserPages:
         return ('{"entities":[' + ",".join(entities) + "]," + json.dumps(head, separators=(",", ":"))[1:]).encode()
 
 
-def response(body: bytes, status: str = "200 OK") -> bytes:
+def response(body: bytes, status: str = "200 OK", close: bool = False) -> bytes:
     return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            "Connection: keep-alive\r\n\r\n").encode() + body
+            f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n").encode() + body
+
+
+def connections(url: str) -> int:
+    """TCP connections the server at ``url`` accepted so far (this query's own included)."""
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/__connections", timeout=30) as answer:
+        return int(json.loads(answer.read())["connections"])
 
 
 # ---------------------------------------------------------------------------- server
+
+
+ACCEPTED = [0]
 
 
 class _Protocol(asyncio.Protocol):
@@ -162,6 +175,7 @@ class _Protocol(asyncio.Protocol):
         self.transport: Any = None
 
     def connection_made(self, transport: Any) -> None:
+        ACCEPTED[0] += 1
         self.transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -183,7 +197,11 @@ class _Protocol(asyncio.Protocol):
             if len(buffer) < end + 4 + length:
                 break
             buffer = buffer[end + 4 + length:]
-            out = self.answer(head[:head.find(b"\r\n")] if b"\r\n" in head else head)
+            line = head[:head.find(b"\r\n")] if b"\r\n" in head else head
+            if line.startswith(b"GET /__connections "):
+                out = response(json.dumps({"connections": ACCEPTED[0]}).encode(), "200 OK", close=True)
+            else:
+                out = self.answer(line)
             if self.delay:
                 self.loop.call_later(self.delay, self._write, out)
             else:

@@ -9,7 +9,12 @@ Each side runs in a fresh interpreter pinned to the client core; the loopback se
 * official SDK + threads: one ``ApiClient`` shared by a 50-thread ``ThreadPoolExecutor``
   (its normal configuration: urllib3 ``PoolManager(num_pools=4, maxsize=4, block=True)``,
   so at most 4 requests are on the wire and the other threads wait for a connection);
-* raw ``httpx.AsyncClient`` + ``json.loads``, 50 tasks (baseline).
+* raw ``aiohttp.ClientSession`` + ``json.loads``, 50 tasks (the async baseline);
+* raw ``urllib3.PoolManager(maxsize=50, block=True)`` + ``json.loads`` on 50 threads
+  (the threads baseline).
+
+Also reported: the slowest single call of any side, and the TCP connections each side
+opened (counted by the server: goal, no more than the 50 in flight).
 
 Two server settings: 0 ms (the server answers at once: every side is bound by its own
 CPU per call, concurrency buys nothing on one core) and ``--delay-ms`` (default 10 ms:
@@ -33,7 +38,11 @@ import _benchlib as lib  # noqa: E402
 import _loopback as loopback  # noqa: E402
 from small_calls import user_body  # noqa: E402
 
-GOAL = 5.0  # async at least 5x the official SDK
+GOAL = 5.0  # async at least 5x the official SDK (0 ms)
+GOAL_DELAY = 10.0  # ... and 10x with a server delay
+THREADS_GOAL = 2.0  # sync on 50 threads at least 2x the official SDK (0 ms)
+RAW_GOAL = 0.8  # async within 20 % of raw aiohttp
+SLOWEST_GOAL_S = 0.25
 CALLS = 1000
 IN_FLIGHT = 50
 
@@ -149,7 +158,34 @@ async def one():
 close = client.aclose
 """ + _ASYNC,
 }
-ORDER = ("ours_async", "ours_threads", "official", "httpx_async")
+CHILDREN["aiohttp_async"] = _HEAD + """
+import aiohttp
+target = url + "/api/v2/users/" + user_id
+headers = {"Authorization": "Bearer bench-token", "Accept": "application/json"}
+session = None
+
+async def one():
+    global session
+    if session is None:
+        session = aiohttp.ClientSession()
+    async with session.get(target, headers=headers) as response:
+        user = json.loads(await response.read())
+    return user["id"], user["name"], user["email"], user["division"]["name"]
+
+async def close():
+    await session.close()
+""" + _ASYNC
+CHILDREN["urllib3_threads"] = _HEAD + """
+import urllib3
+manager = urllib3.PoolManager(maxsize=in_flight, block=True)
+target = url + "/api/v2/users/" + user_id
+headers = {"Authorization": "Bearer bench-token", "Accept": "application/json"}
+
+def one():
+    user = json.loads(manager.request("GET", target, headers=headers).data)
+    return user["id"], user["name"], user["email"], user["division"]["name"]
+""" + _THREADS
+ORDER = ("ours_async", "ours_threads", "official", "aiohttp_async", "urllib3_threads", "httpx_async")
 
 
 def measure(delays: list[float], repeats: int, rounds: int) -> dict[str, Any]:
@@ -165,9 +201,14 @@ def measure(delays: list[float], repeats: int, rounds: int) -> dict[str, Any]:
     for delay in delays:
         with loopback.serving("fixed", body=body, delay_ms=delay) as url:
             args = (url, user_id, str(CALLS), str(IN_FLIGHT), str(repeats))
+            def counted(name: str, url: str = url, args: tuple = args) -> dict[str, Any]:
+                before = loopback.connections(url)
+                result = lib.run_child(pythons[name], CHILDREN[name], *args)
+                result["connections"] = loopback.connections(url) - before - 1  # less the query's own
+                return result
+
             out["by_delay"][str(delay)] = lib.interleaved(
-                rounds if delay else 1, {name: (lambda name=name: lib.run_child(pythons[name], CHILDREN[name], *args))
-                         for name in ORDER if name in pythons}, warmup=0)
+                rounds, {name: (lambda name=name: counted(name)) for name in ORDER if name in pythons}, warmup=0)
     return out
 
 
@@ -177,24 +218,55 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
         def med(name: str) -> float | None:
             return lib.median([r["rate"] for r in runs[name]]) if runs.get(name) else None
 
-        ours_async, ours_threads, official, base = (med("ours_async"), med("ours_threads"), med("official"),
-                                                    med("httpx_async"))
+        ours_async, ours_threads, official = med("ours_async"), med("ours_threads"), med("official")
+        raw_async, raw_threads, httpx_async = med("aiohttp_async"), med("urllib3_threads"), med("httpx_async")
+        goal = GOAL_DELAY if float(delay) else GOAL
         bench = f"concurrency: {CALLS:,} GETs, {IN_FLIGHT} in flight, server delay {float(delay):g} ms"
         rows.append(lib.row(bench, "ours async vs official + 50 threads", "calls/s", ours=ours_async,
-                            official=official, baseline=base, baseline_label="raw httpx.AsyncClient",
+                            official=official, baseline=raw_async, baseline_label="raw aiohttp",
                             ratio=ours_async / official if ours_async and official else None,
-                            ratio_label="ours async/official", budget=f">= {GOAL:.0f}x official",
-                            budget_met=bool(ours_async and official and ours_async / official >= GOAL)))
+                            ratio_label="ours async/official", budget=f">= {goal:.0f}x official",
+                            budget_met=bool(ours_async and official and ours_async / official >= goal)))
+        rows.append(lib.row(bench, "ours async vs raw aiohttp", "calls/s", ours=ours_async,
+                            official=official, baseline=raw_async, baseline_label="raw aiohttp",
+                            ratio=ours_async / raw_async if ours_async and raw_async else None,
+                            ratio_label="ours async/aiohttp",
+                            **({"budget": f">= {RAW_GOAL:.0%} of raw aiohttp",
+                                "budget_met": bool(ours_async and raw_async and ours_async / raw_async >= RAW_GOAL)}
+                               if not float(delay) else {})))
         rows.append(lib.row(bench, "ours sync + 50 threads vs official + 50 threads", "calls/s", ours=ours_threads,
-                            official=official, baseline=ours_async, baseline_label="ours async",
+                            official=official, baseline=raw_threads, baseline_label="raw urllib3 + 50 threads",
                             ratio=ours_threads / official if ours_threads and official else None,
-                            ratio_label="ours threads/official"))
+                            ratio_label="ours threads/official",
+                            **({"budget": f">= {THREADS_GOAL:.0f}x official",
+                                "budget_met": bool(ours_threads and official and ours_threads / official >= THREADS_GOAL)}
+                               if not float(delay) else {})))
+        if httpx_async:
+            rows.append(lib.row(bench, "raw httpx.AsyncClient for reference", "calls/s", ours=ours_async,
+                                official=official, baseline=httpx_async, baseline_label="raw httpx.AsyncClient",
+                                ratio=ours_async / httpx_async, ratio_label="ours async/httpx"))
+
+        def worst(name: str, key: str) -> float | None:
+            values = [r[key] for r in runs.get(name, ()) if r.get(key) is not None]
+            return max(values) if values else None
+
+        for key, metric, unit, scale in (("slowest_call_s", "slowest single call", "ms", 1000.0),
+                                         ("connections", "TCP connections opened (worst child)", "connections", 1)):
+            ours_worst = max(v for v in (worst("ours_async", key), worst("ours_threads", key)) if v is not None)
+            budget = (f"< {SLOWEST_GOAL_S * 1000:.0f} ms" if key == "slowest_call_s"
+                      else f"<= {IN_FLIGHT}")
+            met = ours_worst * scale < SLOWEST_GOAL_S * 1000 if key == "slowest_call_s" else ours_worst <= IN_FLIGHT
+            rows.append(lib.row(bench, f"{metric}, ours async / threads (worse of the two)", unit,
+                                ours=ours_worst * scale, official=(worst("official", key) or 0) * scale,
+                                baseline=(worst("aiohttp_async", key) or 0) * scale, baseline_label="raw aiohttp",
+                                budget=budget, budget_met=bool(met)))
     notes = [loopback.pinning_note(),
-             f"{raw['rounds']} rounds (0 ms: 1) interleaving a fresh interpreter per side; each child runs a warm-up batch of "
-             f"{2 * IN_FLIGHT} calls, then {raw['repeats']} timed batch(es) of {CALLS:,} calls; median over rounds",
+             f"{raw['rounds']} rounds interleaving a fresh interpreter per side; each child runs a warm-up batch of "
+             f"{2 * IN_FLIGHT} calls, then {raw['repeats']} timed batch(es) of {CALLS:,} calls (its rate: the median "
+             "batch); median over rounds; slowest call and connections: the worst child",
              "official SDK: default configuration, urllib3 PoolManager(num_pools=4, maxsize=4, block=True): at most 4 "
-             "requests on the wire, the other 46 threads wait for a connection; ours and the raw httpx baseline: httpx's "
-             "default pool (100 connections, 20 kept alive)",
+             "requests on the wire, the other 46 threads wait for a connection; ours: the default pools (100 "
+             "connections per origin, all kept alive; blocking); raw aiohttp: a default ClientSession (limit 100)",
              "'server delay' holds each response with a timer (no server CPU): a stand-in for the network round trip; "
              "at 0 ms every side is bound by its own CPU per call (one client core)"]
     for delay, runs in raw["by_delay"].items():
@@ -211,11 +283,11 @@ def main() -> None:
     parser = lib.arg_parser(__doc__.splitlines()[0])
     parser.add_argument("--delay-ms", type=float, action="append", default=None,
                         help="server delay per response, ms (repeatable; default 0 and 10)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed batches per child (default 1)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed batches per child (default 3, --quick 1)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 2, --quick 1)")
     args = parser.parse_args()
     delays = args.delay_ms or [0.0, 10.0]
-    repeats = args.repeats or 1
+    repeats = args.repeats or (1 if args.quick else 3)
     rounds = args.rounds or (1 if args.quick else 2)
     lib.emit(args, summarize(measure(delays, repeats, rounds)))
 

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OWNED = ("src/genesyscloud/api", "src/genesyscloud/models", "src/genesyscloud/_resources.py", "tests/generated",
          "src/genesyscloud/_topics.py")
 MODEL_TEST_CHUNK = 400
+INDEX_SHARDS = 64
 
 
 def _wrap(text: str, indent: int, first: bool = True, hang: int = 0) -> str:
@@ -65,25 +67,26 @@ def generate(out: Path) -> list[Path]:
     model_tpl = env.get_template("model.py.j2")
     for s in api.schemas:
         write(f"src/genesyscloud/models/{s.module}.py", model_tpl.render(s=s, modules=modules))
-    write("src/genesyscloud/models/_index.py", env.get_template("models_index.py.j2").render(schemas=api.schemas))
+    import zlib
+
+    shards: list[list[Any]] = [[] for _ in range(INDEX_SHARDS)]
+    for s in api.schemas:
+        shards[zlib.crc32(s.name.encode("utf-8")) % INDEX_SHARDS].append(s)
+    write("src/genesyscloud/models/_index.py",
+          env.get_template("models_index.py.j2").render(schemas=api.schemas, shards=shards))
+    shard_tpl = env.get_template("models_index_shard.py.j2")
+    for number, chunk in enumerate(shards):
+        write(f"src/genesyscloud/models/_index_{number:02d}.py", shard_tpl.render(schemas=chunk, number=number))
     write("src/genesyscloud/models/__init__.py", env.get_template("models_init.py.j2").render(schemas=api.schemas))
     write("src/genesyscloud/models/__init__.pyi", env.get_template("models_init.pyi.j2").render(schemas=api.schemas))
-
-    module_of_tag = {t.name: t.module for t in api.tags}
-    import html
 
     api_tpl = env.get_template("api.py.j2")
     test_tpl = env.get_template("test_api.py.j2")
     for tag in api.tags:
-        foreign: dict[str, list[str]] = {}
-        for op in tag.operations:
-            home = module_of_tag[html.unescape(op.tags[0])]
-            if home != tag.module:
-                foreign.setdefault(home, []).append(op.var)
         refs = sorted({r for op in tag.operations for r in op.refs})
         write(
             f"src/genesyscloud/api/{tag.module}.py",
-            api_tpl.render(tag=tag, refs=refs, modules=modules, foreign=sorted((m, sorted(v)) for m, v in foreign.items())),
+            api_tpl.render(tag=tag, refs=refs, modules=modules),
         )
         write(f"tests/generated/test_api_{tag.module}.py", test_tpl.render(tag=tag))
     write(

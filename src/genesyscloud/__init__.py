@@ -31,6 +31,7 @@ from ._core.errors import (
 )
 from ._core.models import NULL, Model
 from ._core.retry import RetryPolicy
+from ._core.transport import Timeout
 from ._core.errors import ConfigError
 from ._core.logging import LogSettings
 from ._regions import Gateway, Region
@@ -75,6 +76,7 @@ __all__ = [
     "ConfigError",
     "LogSettings",
     "RetryPolicy",
+    "Timeout",
     "Model",
     "NULL",
     "APIResponse",

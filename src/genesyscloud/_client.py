@@ -1,7 +1,9 @@
 """The clients: :class:`GenesysCloud` (sync) and :class:`AsyncGenesysCloud` (asyncio).
 
-One client per configuration; no module-level state. The ``httpx`` client is created
-on the first request (importing ``genesyscloud`` and building a client stay cheap).
+One client per configuration; no module-level state. The transport (urllib3 for the
+sync client, aiohttp for the async one, or the caller's httpx client; see
+:mod:`genesyscloud._core.transport`) is created on the first request, so importing
+``genesyscloud`` and building a client stay cheap.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ._core.logging import HttpLogger, LogSettings
 from ._core.response import APIResponse, decode
 from ._core.retry import RetryPolicy
 from ._core.send import call_flow, token_flow
+from ._core.transport import Timeout, TransportConfig
 from ._regions import Gateway, Hosts, Region, resolve_hosts
 from ._resources import AsyncResources, SyncResources
 from ._version import __version__
@@ -25,8 +28,6 @@ from .auth import Grant, Token, TokenRequest, TokenStore
 from .auth._manager import TokenManager
 
 if TYPE_CHECKING:
-    import httpx
-
     from ._core.operation import Operation
     from ._core.request import PreparedRequest
 
@@ -44,11 +45,10 @@ class _NotGiven:
 
 NOT_GIVEN: Any = _NotGiven()
 _NO_BODY: Any = object()  # "no body" for request(); None means a JSON null
-DEFAULT_TIMEOUT = 30.0
-#: seconds: connect, read, write, pool (never infinite)
-DEFAULT_TIMEOUTS = {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 10.0}
+#: seconds: connect 10, read 30, write 30, pool 10, total (per attempt) 60; never infinite
+DEFAULT_TIMEOUT = Timeout()
 DEFAULT_MAX_CONNECTIONS = 100
-DEFAULT_MAX_KEEPALIVE = 20
+DEFAULT_MAX_KEEPALIVE = 100
 USER_AGENT = f"genesyscloud-python/{__version__} (Python {platform.python_version()})"
 
 
@@ -58,15 +58,16 @@ class ClientOptions:
 
     Attributes:
         hosts: the API and login base URLs.
-        timeout: seconds (``float``) or an ``httpx.Timeout``; never infinite.
+        timeout: a :class:`Timeout` (``None``: the default); never infinite.
         retry: the :class:`RetryPolicy`.
         default_headers: headers sent on every API request.
         return_extended_responses: return :class:`APIResponse` from every call.
         log: the :class:`LogSettings`.
-        pre_request_hook: called with each outgoing API request (an object with
-            ``method``, ``url``, ``params``, ``headers``, ``content``; it may change
-            ``headers``) before it is sent; may be a coroutine function on the async client.
-        post_request_hook: called with each ``httpx.Response`` of an API request.
+        pre_request_hook: called with each outgoing API request (an ``HttpRequest``:
+            ``method``, ``url``, ``params``, ``headers``, ``content``, ``timeout``; it may
+            change ``headers``) before it is sent; may be a coroutine function on the async client.
+        post_request_hook: called with each ``Response`` of an API request
+            (``status_code``, ``headers``, ``content``, ``json()``, ``request``).
     """
 
     hosts: Hosts
@@ -79,95 +80,37 @@ class ClientOptions:
     post_request_hook: Any = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Transport:
-    """How the lazily created ``httpx`` client is built."""
-
-    proxy: str | None = dataclasses.field(default=None, repr=False)  # may hold inline credentials
-    proxy_username: str | None = None
-    proxy_password: str | None = dataclasses.field(default=None, repr=False)
-    verify_ssl: bool = True
-    ssl_ca_cert: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    max_connections: int = DEFAULT_MAX_CONNECTIONS
-    max_keepalive_connections: int = DEFAULT_MAX_KEEPALIVE
-    trust_env: bool = True
-
-    def httpx_kwargs(self) -> dict[str, Any]:
-        import httpx
-
-        kwargs: dict[str, Any] = {
-            "follow_redirects": False,
-            "trust_env": self.trust_env,
-            "limits": httpx.Limits(max_connections=self.max_connections,
-                                   max_keepalive_connections=self.max_keepalive_connections),
-        }
-        if self.proxy:
-            auth = (self.proxy_username, self.proxy_password or "") if self.proxy_username else None
-            kwargs["proxy"] = httpx.Proxy(self.proxy, auth=auth)
-        if self.ssl_ca_cert or self.cert_file or not self.verify_ssl:
-            import ssl
-
-            if self.ssl_ca_cert:
-                context = ssl.create_default_context(cafile=self.ssl_ca_cert)
-            else:
-                import certifi
-
-                context = ssl.create_default_context(cafile=certifi.where())
-            if self.cert_file:
-                context.load_cert_chain(self.cert_file, self.key_file)
-            if not self.verify_ssl:
-                import logging
-
-                logging.getLogger("genesyscloud").warning("TLS certificate verification is off (verify_ssl=False)")
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-            kwargs["verify"] = context
-        return kwargs
-
-
-def _check_timeout(timeout: Any) -> Any:
-    """Validate a timeout without importing httpx; returns it unchanged."""
+def _check_timeout(timeout: Any) -> Timeout | None:
+    """A :class:`Timeout` from seconds, a mapping, a ``Timeout`` (or, for code written
+    against earlier versions, an object with ``connect``/``read``/``write``/``pool``)."""
     if timeout is None:
         return None
-    if isinstance(timeout, bool):
-        raise ValueError("timeout must be seconds (float), a mapping or an httpx.Timeout, not a bool")
-    if isinstance(timeout, int | float):
-        if not 0 < timeout < float("inf"):
-            raise ValueError("timeout must be a positive, finite number of seconds")
+    if isinstance(timeout, Timeout):
         return timeout
+    if isinstance(timeout, bool):
+        raise ValueError("timeout must be seconds (float), a mapping or a genesyscloud.Timeout, not a bool")
+    if isinstance(timeout, int | float):
+        return Timeout(timeout)
     if isinstance(timeout, Mapping):
-        unknown = set(timeout) - {"connect", "read", "write", "pool", "timeout"}
+        unknown = set(timeout) - {"connect", "read", "write", "pool", "total", "timeout"}
         if unknown:
-            raise ValueError(f"timeout mapping has unknown keys {sorted(unknown)}; use connect, read, write, pool")
+            raise ValueError(f"timeout mapping has unknown keys {sorted(unknown)}; use connect, read, write, pool, "
+                             "total")
         for key, value in timeout.items():
             if value is None:
                 raise ValueError(f"timeout[{key!r}] must be seconds, not None (timeouts are never infinite)")
-            _check_timeout(value)
-        return dict(timeout)
-    if type(timeout).__module__.startswith("httpx"):
+        parts = {k: v for k, v in timeout.items() if k != "timeout"}
+        if "timeout" in timeout:
+            base = float(timeout["timeout"])
+            parts = {"connect": min(10.0, base), "pool": min(10.0, base), "read": base, "write": base, **parts}
+        return Timeout(**parts)
+    if all(hasattr(timeout, k) for k in ("connect", "read", "write", "pool")):
         for key in ("connect", "read", "write", "pool"):
-            if getattr(timeout, key, None) is None:
-                raise ValueError(f"httpx.Timeout {key} is None (infinite); give seconds")
-        return timeout
-    raise TypeError(f"timeout must be seconds (float), a mapping or an httpx.Timeout, got {type(timeout).__name__}")
-
-
-def _httpx_timeout(timeout: Any) -> Any:
-    import httpx
-
-    if timeout is None:
-        return httpx.Timeout(**DEFAULT_TIMEOUTS)
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    if isinstance(timeout, Mapping):
-        base = float(timeout.get("timeout", DEFAULT_TIMEOUT))
-        parts = {k: min(v, base) if k in ("connect", "pool") else base for k, v in DEFAULT_TIMEOUTS.items()}
-        parts.update({k: float(v) for k, v in timeout.items() if k != "timeout"})
-        return httpx.Timeout(**parts)
-    t = float(timeout)
-    return httpx.Timeout(t, connect=min(DEFAULT_TIMEOUTS["connect"], t), pool=min(DEFAULT_TIMEOUTS["pool"], t))
+            if getattr(timeout, key) is None:
+                raise ValueError(f"timeout {key} is None (infinite); give seconds")
+        return Timeout(connect=timeout.connect, read=timeout.read, write=timeout.write, pool=timeout.pool)
+    raise TypeError(f"timeout must be seconds (float), a mapping or a genesyscloud.Timeout, "
+                    f"got {type(timeout).__name__}")
 
 
 class _Shared:
@@ -175,12 +118,13 @@ class _Shared:
 
     def __init__(self, tokens: TokenManager | None, http_client: Any, owns_http: bool) -> None:
         self.tokens = tokens
-        self.http = http_client
+        self.http_client = http_client  # the caller's httpx client, if any
+        self.http: Any = None  # the transport, created on first use
         self.owns_http = owns_http
         self.lock = threading.Lock()
         self.closed = False
         self.options: ClientOptions | None = None  # the base options; swapped whole on live reload
-        self.transport = _Transport()
+        self.transport = TransportConfig()
         self.loggers: dict[LogSettings, HttpLogger] = {}
         self.watcher: Any = None  # the live-reload watcher, when on
         self.config_source: Any = None  # where layered settings came from (from_config, config_file=)
@@ -241,6 +185,7 @@ class _BaseClient:
         ssl_ca_cert: str | None = None,
         cert_file: str | None = None,
         key_file: str | None = None,
+        ssl_context: Any = None,
         max_connections: int | None = None,
         max_keepalive_connections: int | None = None,
         trust_env: bool | None = None,
@@ -270,7 +215,7 @@ class _BaseClient:
             raise TypeError(f"auth must be a grant such as ClientCredentials(...), got {type(auth).__name__}")
         if timeout is None:
             raise ValueError("timeout must not be None (timeouts are never infinite): give seconds (float), "
-                             "a mapping of connect/read/write/pool seconds, or an httpx.Timeout")
+                             "a mapping of connect/read/write/pool/total seconds, or a genesyscloud.Timeout")
         timeout = None if timeout is NOT_GIVEN else _check_timeout(timeout)
         if max_retries is not None and (not isinstance(max_retries, int) or isinstance(max_retries, bool)
                                         or max_retries < 0):
@@ -288,6 +233,14 @@ class _BaseClient:
         for name, path in (("ssl_ca_cert", ssl_ca_cert), ("cert_file", cert_file), ("key_file", key_file)):
             if path is not None and not os.path.isfile(path):
                 raise ValueError(f"{name}: no such file: {path!r}")
+        if ssl_context is not None:
+            import ssl
+
+            if not isinstance(ssl_context, ssl.SSLContext):
+                raise TypeError(f"ssl_context must be an ssl.SSLContext, got {type(ssl_context).__name__}")
+            if ssl_ca_cert or cert_file or verify_ssl is False:
+                raise ValueError("ssl_context replaces ssl_ca_cert, cert_file/key_file and verify_ssl: give one or "
+                                 "the other")
         if key_file is not None and cert_file is None:
             raise ValueError("key_file needs cert_file (mutual TLS takes a certificate and its key)")
         if proxy_password is not None and proxy_username is None:
@@ -296,7 +249,7 @@ class _BaseClient:
                                      ("max_keepalive_connections", max_keepalive_connections, 0)):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < minimum):
                 raise ValueError(f"{name} must be an int >= {minimum}")
-        transport = _Transport(
+        transport = TransportConfig(
             proxy=_proxy_url(proxy) if proxy else None,
             proxy_username=proxy_username,
             proxy_password=proxy_password,
@@ -304,6 +257,7 @@ class _BaseClient:
             ssl_ca_cert=ssl_ca_cert,
             cert_file=cert_file,
             key_file=key_file,
+            ssl_context=ssl_context,
             max_connections=max_connections or DEFAULT_MAX_CONNECTIONS,
             max_keepalive_connections=(DEFAULT_MAX_KEEPALIVE if max_keepalive_connections is None
                                        else max_keepalive_connections),
@@ -498,8 +452,12 @@ class _BaseClient:
         clone._cache = None
         return clone
 
-    def _timeout(self, options: ClientOptions | None = None) -> Any:
-        return _httpx_timeout((options or self._options).timeout)
+    def _timeout(self, options: ClientOptions | None = None) -> Timeout:
+        timeout = (options or self._options).timeout
+        if timeout is None:
+            return DEFAULT_TIMEOUT
+        # a live reload stores the file's value as given (seconds or a mapping)
+        return timeout if isinstance(timeout, Timeout) else _check_timeout(timeout)  # type: ignore[return-value]
 
     def _headers(self, options: ClientOptions | None = None) -> dict[str, str]:
         return {"User-Agent": USER_AGENT, "Accept": "application/json", **(options or self._options).default_headers}
@@ -523,6 +481,7 @@ class _BaseClient:
             secured=op.secured,
             idempotent=op.idempotent,
             logger=self._logger(options),
+            timeout=self._timeout(options),
         )
 
     def _raw_call(self, method: str, path: str, params: Any, json: Any, headers: Mapping[str, str] | None,
@@ -556,7 +515,7 @@ class _BaseClient:
     def _token_flow(self, request: TokenRequest) -> Generator[tuple[str, Any], Any, Any]:
         options = self._options
         return token_flow(options.hosts.login, request, default_headers={"User-Agent": USER_AGENT},
-                          policy=options.retry, logger=self._logger(options))
+                          policy=options.retry, logger=self._logger(options), timeout=self._timeout(options))
 
     def _result(self, op: Operation, response: Any, raw: bool, started: float,
                 options: ClientOptions | None = None) -> Any:
@@ -569,7 +528,7 @@ class _BaseClient:
                 headers=headers,
                 content=content,
                 method=op.http_method,
-                url=str(response.request.url.copy_with(query=None)),
+                url=response.url,
                 elapsed=time.monotonic() - started,
                 parser=lambda: decode(op, status, headers, content),
             )
@@ -597,9 +556,11 @@ class GenesysCloud(SyncResources, _BaseClient):
         api_host: any API base URL (e.g. the sandbox's ``http://127.0.0.1:8642``); wins
             over ``region``. The login host is the same origin, or ``login.`` for ``api.`` hosts.
         login_host: overrides the login base URL.
-        timeout: seconds (``float``: read/write, connect and pool at most 10), a mapping
-            ``{"connect", "read", "write", "pool"}`` of seconds, or an ``httpx.Timeout``;
-            default connect 10, read 30, write 30, pool 10. Never infinite (``None`` is refused).
+        timeout: seconds (``float``: every phase and the whole attempt), a
+            :class:`Timeout` ``(connect=, read=, write=, pool=, total=)`` or a mapping of
+            those keys; default connect 10, read 30, write 30, pool 10, total 60 per
+            attempt. The whole call, retries included, is bounded by
+            ``RetryPolicy.total_budget`` (default 300). Never infinite (``None`` is refused).
         max_retries: retries for 429, 502/503/504 and connection failures (default 3).
         retry_policy: a :class:`RetryPolicy` (backoff, Retry-After cap, total budget).
         default_headers: headers added to every API request.
@@ -608,18 +569,24 @@ class GenesysCloud(SyncResources, _BaseClient):
             credentials. Without it the standard ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY``
             variables apply (``trust_env``, default ``True``).
         verify_ssl: verify server certificates (default ``True``); ``ssl_ca_cert``: a CA
-            bundle file; ``cert_file``/``key_file``: a client certificate for mutual TLS.
-        max_connections, max_keepalive_connections: connection pool limits (100, 20).
+            bundle file; ``cert_file``/``key_file``: a client certificate for mutual TLS;
+            ``ssl_context``: a ready ``ssl.SSLContext`` instead (in-memory certificates).
+            The context is built once, on the first https request.
+        max_connections: connections per origin (sync) or in all (async), default 100;
+            callers beyond it wait up to ``timeout.pool``. Idle connections are kept
+            (HTTP/1.1 keep-alive). ``max_keepalive_connections`` is accepted and
+            validated for compatibility; every idle connection is kept.
         pre_request_hook: called with each API request before it is sent (may change
-            its ``headers``); ``post_request_hook``: called with each ``httpx.Response``.
+            its ``headers``); ``post_request_hook``: called with each ``Response``.
         log_settings: a :class:`LogSettings` (level trace/debug/error/none, text or
             JSON, console/file, bodies); default: follow the ``genesyscloud`` logger.
         config_file, profile: read settings from this file / profile (arguments win,
             then environment variables, then the file); see :meth:`from_config`.
         live_reload_config: watch the configuration file and apply logging, retry and
             timeout changes between requests (starts a watchdog thread; off by default).
-        http_client: an ``httpx.Client`` to use (the caller keeps ownership; proxy, TLS
-            and limit options then do not apply).
+        http_client: an ``httpx.Client`` to send through instead of the default urllib3
+            transport (for respx or a custom httpx transport; the caller keeps ownership;
+            proxy, TLS and limit options then do not apply). Needs ``httpx`` installed.
         return_extended_responses: every call returns an :class:`APIResponse`.
 
     Raises:
@@ -630,25 +597,28 @@ class GenesysCloud(SyncResources, _BaseClient):
     ``client.oauth``, ...); their methods keep the official names (``get_users_me``).
     """
 
-    def _http(self) -> httpx.Client:
+    def _http(self) -> Any:
+        """The transport (created on first use)."""
         shared = self._shared
         if shared.http is None:
             with shared.lock:
                 if shared.closed:
                     raise RuntimeError("this client is closed")
                 if shared.http is None:
-                    import httpx
+                    if shared.http_client is not None:
+                        from ._core.transport_httpx import HttpxTransport
 
-                    shared.http = httpx.Client(timeout=self._timeout(), **shared.transport.httpx_kwargs())
+                        shared.http = HttpxTransport(shared.http_client)
+                    else:
+                        from ._core.transport_urllib3 import Urllib3Transport
+
+                        shared.http = Urllib3Transport(shared.transport)
         return shared.http
 
     def _drive(self, flow: Generator[tuple[str, Any], Any, Any], options: ClientOptions | None = None) -> Any:
         """Run a flow; ``options`` (a snapshot) marks an API call, whose hooks run."""
-        import httpx
-
-        http = self._http()
+        transport = self._http()
         opts = options or self._options
-        timeout = self._timeout(opts)
         pre = opts.pre_request_hook if options is not None else None
         post = opts.post_request_hook if options is not None else None
         result: Any = None
@@ -660,9 +630,8 @@ class GenesysCloud(SyncResources, _BaseClient):
                     if pre is not None:
                         pre(arg)
                     try:
-                        result = http.request(arg.method, arg.url, params=arg.params or None, headers=arg.headers,
-                                              content=arg.content, timeout=timeout)
-                    except httpx.TransportError as exc:
+                        result = transport.send(arg)
+                    except Exception as exc:  # noqa: BLE001 - the flow decides (TransportError) or raises
                         result = exc
                     else:
                         if post is not None:
@@ -731,8 +700,8 @@ class GenesysCloud(SyncResources, _BaseClient):
         with shared.lock:
             shared.closed = True
             http, shared.http = shared.http, None
-        if http is not None and shared.owns_http:
-            http.close()
+        if http is not None:
+            http.close()  # an http_client= of the caller's is left open
         shared.shutdown()
 
     def __enter__(self) -> GenesysCloud:
@@ -746,28 +715,32 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
     """Asyncio client for the Genesys Cloud Platform API v2.
 
     Takes the same arguments as :class:`GenesysCloud` (``http_client`` is an
-    ``httpx.AsyncClient``); every operation method is a coroutine. Use
+    ``httpx.AsyncClient``; the default transport is aiohttp); every operation method is
+    a coroutine. Use
     ``async with AsyncGenesysCloud(...) as client:`` or ``await client.close()``.
     """
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> Any:
+        """The transport (created on first use, inside the running event loop)."""
         shared = self._shared
         if shared.http is None:
             if shared.closed:
                 raise RuntimeError("this client is closed")
-            import httpx
+            if shared.http_client is not None:
+                from ._core.transport_httpx import AsyncHttpxTransport
 
-            shared.http = httpx.AsyncClient(timeout=self._timeout(), **shared.transport.httpx_kwargs())
+                shared.http = AsyncHttpxTransport(shared.http_client)
+            else:
+                from ._core.transport_aiohttp import AiohttpTransport
+
+                shared.http = AiohttpTransport(shared.transport)
         return shared.http
 
     async def _drive(self, flow: Generator[tuple[str, Any], Any, Any], options: ClientOptions | None = None) -> Any:
         """Run a flow; ``options`` (a snapshot) marks an API call, whose hooks run
         (a hook may be a coroutine function)."""
-        import httpx
-
-        http = self._http()
+        transport = self._http()
         opts = options or self._options
-        timeout = self._timeout(opts)
         pre = opts.pre_request_hook if options is not None else None
         post = opts.post_request_hook if options is not None else None
         result: Any = None
@@ -779,9 +752,8 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
                     if pre is not None and inspect.isawaitable(called := pre(arg)):
                         await called
                     try:
-                        result = await http.request(arg.method, arg.url, params=arg.params or None,
-                                                    headers=arg.headers, content=arg.content, timeout=timeout)
-                    except httpx.TransportError as exc:
+                        result = await transport.send(arg)
+                    except Exception as exc:  # noqa: BLE001 - the flow decides (TransportError) or raises
                         result = exc
                     else:
                         if post is not None and inspect.isawaitable(called := post(result)):
@@ -831,8 +803,8 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
         shared = self._shared
         shared.closed = True
         http, shared.http = shared.http, None
-        if http is not None and shared.owns_http:
-            await http.aclose()
+        if http is not None:
+            await http.close()  # an http_client= of the caller's is left open
         shared.shutdown()
 
     async def __aenter__(self) -> AsyncGenesysCloud:

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 import genesyscloud
-from genesyscloud import ClientCredentials, GenesysCloud
+from genesyscloud import AsyncGenesysCloud, ClientCredentials, GenesysCloud
 from genesyscloud.sandbox import Sandbox
 from genesyscloud.sandbox._runner import _uvicorn_config, create_app
 
@@ -96,7 +96,8 @@ def mtls_server(tmp_path_factory):
             break
         thread.join(0.01)
     assert started.is_set(), "the TLS server did not start"
-    yield {"url": f"https://127.0.0.1:{port}", "ca": str(ca_path), "cert": str(client_chain), "key": str(client_key)}
+    yield {"url": f"https://127.0.0.1:{port}", "ca": str(ca_path), "cert": str(client_chain), "key": str(client_key),
+           "ca_obj": ca, "client_obj": client_cert}
     server.should_exit = True
     thread.join(10)
     sock.close()
@@ -126,3 +127,80 @@ def test_tls_options_are_validated(tmp_path):
         GenesysCloud(key_file=str(tmp_path / "c.pem"))
     with pytest.raises(ValueError, match="proxy must be a URL"):
         GenesysCloud(proxy="ftp://proxy")
+
+
+def test_async_proxy_with_credentials(sb, http_proxy):
+    async def main(username, password):
+        async with AsyncGenesysCloud(api_host=sb.url, auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET),
+                                     proxy=http_proxy, proxy_username=username, proxy_password=password,
+                                     trust_env=False, max_retries=0) as agc:
+            return await agc.oauth.get_oauth_clients()
+
+    sb.clear_requests()
+    assert asyncio.run(main("proxyuser", "proxy-pw-77")).entities is not None
+    assert "/api/v2/oauth/clients" in [e["path"] for e in sb.requests()]
+    with pytest.raises(genesyscloud.AuthError) as info:
+        asyncio.run(main(None, None))
+    assert info.value.status == 407
+
+
+def test_no_proxy_bypasses_the_environment_proxy(sb, http_proxy, monkeypatch):
+    host = http_proxy.removeprefix("http://")
+    for var in ("ALL_PROXY", "all_proxy", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://proxyuser:wrong@{host}")  # would answer 407
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with GenesysCloud(api_host=sb.url, auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET)) as gc:
+        assert gc.oauth.get_oauth_clients().entities is not None
+
+    async def main():
+        async with AsyncGenesysCloud(api_host=sb.url, auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET)) as agc:
+            return await agc.oauth.get_oauth_clients()
+
+    assert asyncio.run(main()).entities is not None
+
+
+def _memory_context(s):
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    s["ca_obj"].configure_trust(context)
+    s["client_obj"].configure_cert(context)
+    return context
+
+
+def test_mutual_tls_with_an_in_memory_ssl_context_sync_and_async(mtls_server, monkeypatch):
+    s = mtls_server
+    from genesyscloud._core import transport
+
+    built = []
+    real = transport.build_ssl_context
+    monkeypatch.setattr(transport, "build_ssl_context", lambda config: built.append(1) or real(config))
+    context = _memory_context(s)
+    with GenesysCloud(api_host=s["url"], auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET), ssl_context=context) as gc:
+        assert gc.oauth.get_oauth_clients().entities is not None
+        assert gc.oauth.get_oauth_clients().entities is not None
+        assert gc._http().ssl.get() is context
+    assert built == [1]  # one context for the token and API requests, built once
+
+    async def main():
+        async with AsyncGenesysCloud(api_host=s["url"], auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET),
+                                     ssl_context=_memory_context(s)) as agc:
+            return await agc.oauth.get_oauth_clients()
+
+    assert asyncio.run(main()).entities is not None
+    with pytest.raises(TypeError, match="ssl.SSLContext"):
+        GenesysCloud(ssl_context="not a context")
+    with pytest.raises(ValueError, match="one or the other"):
+        GenesysCloud(ssl_context=context, ssl_ca_cert=s["ca"])
+
+
+def test_async_mutual_tls_from_files_and_untrusted_server(mtls_server):
+    s = mtls_server
+
+    async def main(**kw):
+        async with AsyncGenesysCloud(api_host=s["url"], auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET),
+                                     max_retries=0, **kw) as agc:
+            return await agc.oauth.get_oauth_clients()
+
+    assert asyncio.run(main(ssl_ca_cert=s["ca"], cert_file=s["cert"], key_file=s["key"])).entities is not None
+    with pytest.raises(genesyscloud.AuthError, match="connection_error"):
+        asyncio.run(main(cert_file=s["cert"], key_file=s["key"]))

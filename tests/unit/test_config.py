@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from genesyscloud import AccessToken, ClientCredentials, GenesysCloud
+from genesyscloud import AccessToken, ClientCredentials, GenesysCloud, Timeout
 from genesyscloud._config import client_kwargs, env_settings, read_config_file
 from genesyscloud._core.errors import ConfigError
 from genesyscloud._regions import Gateway
@@ -120,10 +120,10 @@ def test_precedence_arguments_then_environment_then_file(tmp_path, monkeypatch):
     monkeypatch.setenv("GENESYSCLOUD_REGION", "us-west-2")
     monkeypatch.setenv("GENESYSCLOUD_ACCESS_TOKEN", "env-token")
     gc = GenesysCloud.from_config(path)
-    assert gc.hosts.api == "https://api.usw2.pure.cloud" and gc.options.timeout == 12
+    assert gc.hosts.api == "https://api.usw2.pure.cloud" and gc.options.timeout == Timeout(12)
     assert isinstance(gc.token_manager.grant, AccessToken)
     gc = GenesysCloud.from_config(path, region="ca-central-1", timeout=3, auth=ClientCredentials("arg", "arg-s"))
-    assert gc.hosts.api == "https://api.cac1.pure.cloud" and gc.options.timeout == 3
+    assert gc.hosts.api == "https://api.cac1.pure.cloud" and gc.options.timeout == Timeout(3)
     assert gc.token_manager.grant.client_id == "arg"
     # the same through the constructor's config_file=
     assert GenesysCloud(config_file=path, region="sa-east-1").hosts.api == "https://api.sae1.pure.cloud"
@@ -209,3 +209,15 @@ def test_live_reload_starts_no_thread_unless_asked(tmp_path):
     assert gc._shared.watcher is not None and threading.active_count() > before
     gc.close()
     assert gc._shared.watcher is None
+
+
+def test_reloaded_timeouts_become_timeout_objects(tmp_path):
+    path = tmp_path / "config"
+    path.write_text("[general]\nhost = http://127.0.0.1:9\n")
+    gc = GenesysCloud(config_file=path, auth=AccessToken("t"))
+    path.write_text("[general]\nhost = http://127.0.0.1:9\ntimeout = 7\n")
+    gc.reload_config()
+    assert gc._timeout() == Timeout(7)
+    path.write_text("[general]\nhost = http://127.0.0.1:9\nconnect_timeout = 2\nread_timeout = 90\n")
+    gc.reload_config()
+    assert gc._timeout() == Timeout(connect=2, read=90)

@@ -26,7 +26,7 @@ def resolve_model(name: str) -> type[Model]:
         return cls
     from genesyscloud.models import _index
 
-    module_name = _index.MODULES.get(name)
+    module_name = _index.module_of(name)
     if module_name is None:
         raise LookupError(f"no model named {name!r} in genesyscloud.models")
     module = importlib.import_module(f"genesyscloud.models.{module_name}")

@@ -3,11 +3,18 @@
 ``call_flow`` yields actions and receives their results:
 
 * ``("token", force)``   -> the driver returns a :class:`Token` (renewing if needed)
-* ``("send", request)``  -> the driver returns an ``httpx.Response`` or the ``httpx`` exception
+* ``("send", request)``  -> the driver hands the :class:`~.transport.HttpRequest` to its
+  transport (:mod:`transport`) and returns the :class:`~.transport.Response`, or the
+  exception the transport raised (a :class:`~.transport.TransportError` is retried
+  according to the policy; anything else is raised as is)
 * ``("sleep", seconds)`` -> the driver sleeps (``time.sleep`` / ``asyncio.sleep``)
 
-and finally returns the ``httpx.Response`` to decode, or raises. Retry decisions come
-from :mod:`retry`; a 401 renews the token once and replays once.
+and finally returns the :class:`~.transport.Response` to decode, or raises. Retry
+decisions come from :mod:`retry`; a 401 renews the token once and replays once.
+
+Deadlines: each attempt carries ``timeout.total`` as its deadline, capped by the call's
+own deadline (``RetryPolicy.total_budget`` seconds after the call started); an attempt
+never starts after the call's deadline.
 """
 
 from __future__ import annotations
@@ -19,10 +26,9 @@ from typing import TYPE_CHECKING, Any, Generator
 
 from .errors import APIConnectionError, APITimeoutError, AuthError, status_error
 from .retry import RetryPolicy, decide_retry
+from .transport import DEFAULT_TIMEOUT, HttpRequest, Response, Timeout, TransportError
 
 if TYPE_CHECKING:
-    import httpx
-
     from ..auth import Token
     from .logging import HttpLogger
     from .request import PreparedRequest
@@ -32,30 +38,26 @@ __all__ = ["call_flow", "HttpRequest", "token_flow"]
 log = logging.getLogger("genesyscloud")
 
 
-class HttpRequest:
-    """Arguments for ``httpx.Client.request`` (kept transport-agnostic for logging)."""
-
-    __slots__ = ("method", "url", "params", "headers", "content")
-
-    def __init__(self, method: str, url: str, params: list[tuple[str, str]], headers: dict[str, str], content: bytes | None):
-        self.method = method
-        self.url = url
-        self.params = params
-        self.headers = headers
-        self.content = content
-
-
 def _is_timeout(exc: BaseException) -> bool:
-    import httpx
-
-    return isinstance(exc, httpx.TimeoutException)
+    return isinstance(exc, TransportError) and exc.timeout
 
 
 def _not_sent(exc: BaseException) -> bool:
     """Whether the request certainly never reached the server."""
-    import httpx
+    return isinstance(exc, TransportError) and not exc.sent
 
-    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError)
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, TransportError) else f"{type(exc).__name__}: {exc}"
+
+
+def _deadline(started: float, policy: RetryPolicy) -> float | None:
+    return None if policy.total_budget is None else started + policy.total_budget
+
+
+def _attempt_deadline(timeout: Timeout, call_deadline: float | None) -> float:
+    own = time.monotonic() + timeout.total  # type: ignore[operator]
+    return own if call_deadline is None else min(own, call_deadline)
 
 
 def _log_exchange(logger: HttpLogger | None, request: HttpRequest, result: Any, elapsed: float) -> None:
@@ -77,12 +79,10 @@ def _log_retry(logger: HttpLogger | None, method: str, url: str, attempt: int, d
 def _exchange(logger: Any, request: HttpRequest) -> Generator[tuple[str, Any], Any, Any]:
     """Send one request through the driver and log it; return the response or the
     transport error (any other exception from the driver is raised)."""
-    import httpx
-
     sent_at = time.monotonic()
     result = yield ("send", request)
     _log_exchange(logger, request, result, time.monotonic() - sent_at)
-    if isinstance(result, BaseException) and not isinstance(result, httpx.TransportError):
+    if isinstance(result, BaseException) and not isinstance(result, TransportError):
         raise result
     return result
 
@@ -96,7 +96,8 @@ def call_flow(
     secured: bool,
     idempotent: bool,
     logger: HttpLogger | None = None,
-) -> Generator[tuple[str, Any], Any, httpx.Response]:
+    timeout: Timeout = DEFAULT_TIMEOUT,
+) -> Generator[tuple[str, Any], Any, Response]:
     """The send loop for one API call (see the module docstring for the protocol).
 
     Every attempt is logged through ``logger`` (redacted); every retry is logged at
@@ -110,6 +111,7 @@ def call_flow(
         content = json.dumps(prepared.json, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         headers.setdefault("Content-Type", "application/json")
     started = time.monotonic()
+    call_deadline = _deadline(started, policy)
     attempt = 0
     replayed_401 = False
     while True:
@@ -117,20 +119,25 @@ def call_flow(
         if secured:
             token = yield ("token", None)
             headers["Authorization"] = f"{token.token_type.capitalize() if token.token_type.lower() == 'bearer' else token.token_type} {token.access_token}"
-        result = yield from _exchange(logger, HttpRequest(prepared.method, url, prepared.query, headers, content))
+        if call_deadline is not None and time.monotonic() >= call_deadline:
+            raise APITimeoutError(f"{prepared.method} {url}: the call's total budget of {policy.total_budget:g} s "
+                                  "passed", method=prepared.method, url=url)
+        request = HttpRequest(prepared.method, url, prepared.query, dict(headers), content, timeout,
+                              _attempt_deadline(timeout, call_deadline))
+        result = yield from _exchange(logger, request)
         elapsed = time.monotonic() - started
         if isinstance(result, BaseException):
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
                                          sent=not _not_sent(result), elapsed=elapsed)
             if delay is None:
                 cls = APITimeoutError if _is_timeout(result) else APIConnectionError
-                raise cls(f"{prepared.method} {url}: {type(result).__name__}: {result} ({reason})",
+                raise cls(f"{prepared.method} {url}: {_describe(result)} ({reason})",
                           method=prepared.method, url=url) from result
             attempt += 1
-            _log_retry(logger, prepared.method, url, attempt, delay, f"{type(result).__name__}: {reason}")
+            _log_retry(logger, prepared.method, url, attempt, delay, f"{_describe(result)}: {reason}")
             yield ("sleep", delay)
             continue
-        response: httpx.Response = result
+        response: Response = result
         status = response.status_code
         if status < 400:
             return response
@@ -158,7 +165,8 @@ def token_flow(
     default_headers: dict[str, str],
     policy: RetryPolicy,
     logger: HttpLogger | None = None,
-) -> Generator[tuple[str, Any], Any, httpx.Response]:
+    timeout: Timeout = DEFAULT_TIMEOUT,
+) -> Generator[tuple[str, Any], Any, Response]:
     """The send loop for one token request: ``POST {login_base}/oauth/token`` (form).
 
     Retries 429 and 5xx like API calls (a token request is safe to replay: it creates
@@ -171,15 +179,20 @@ def token_flow(
                **token_request.headers}
     content = urlencode(token_request.form).encode("ascii")
     started = time.monotonic()
+    call_deadline = _deadline(started, policy)
     attempt = 0
     while True:
-        result = yield from _exchange(logger, HttpRequest("POST", url, [], headers, content))
+        if call_deadline is not None and time.monotonic() >= call_deadline:
+            raise AuthError("connection_error", f"POST {url}: the token request's total budget of "
+                                                f"{policy.total_budget:g} s passed")
+        result = yield from _exchange(logger, HttpRequest("POST", url, [], dict(headers), content, timeout,
+                                                          _attempt_deadline(timeout, call_deadline)))
         elapsed = time.monotonic() - started
         if isinstance(result, BaseException):
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=True, connection_error=True,
                                          elapsed=elapsed)
             if delay is None:
-                raise AuthError("connection_error", f"POST {url}: {type(result).__name__}: {result}") from result
+                raise AuthError("connection_error", f"POST {url}: {_describe(result)}") from result
         else:
             if result.status_code < 500 and result.status_code != 429:
                 return result

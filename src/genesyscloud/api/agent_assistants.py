@@ -352,7 +352,8 @@ _put_assistants_agentchecklist = _Op(
     summary="Update an agent checklist",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_assistant, _delete_assistant_queue, _delete_assistant_queues, _delete_assistants_agentchecklist, _get_assistant, _get_assistant_queue, _get_assistant_queue_users_job, _get_assistant_queues, _get_assistants, _get_assistants_agentchecklist, _get_assistants_agentchecklists, _get_assistants_agentchecklists_languages, _get_assistants_queues, _patch_assistant, _patch_assistant_queues, _post_assistant_queue_users_bulk_add, _post_assistant_queue_users_bulk_remove, _post_assistant_queue_users_jobs, _post_assistant_queue_users_query, _post_assistants, _post_assistants_agentchecklists, _put_assistant_queue, _put_assistants_agentchecklist, )
 
 

@@ -55,7 +55,8 @@ _put_assistant_copilot = _Op(
     summary="Update agent copilot configuration",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_assistant_copilot, _get_assistants_copilot_featuresupport, _put_assistant_copilot, )
 
 

@@ -67,7 +67,8 @@ _put_users_agentui_agents_autoanswer_agent_id_settings = _Op(
     summary="Set agent auto answer settings",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_users_agentui_agents_autoanswer_agent_id_settings, _get_users_agentui_agents_autoanswer_agent_id_settings, _patch_users_agentui_agents_autoanswer_agent_id_settings, _put_users_agentui_agents_autoanswer_agent_id_settings, )
 
 

@@ -415,7 +415,8 @@ _put_conversations_summaries_setting = _Op(
     summary="Update a summary setting.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_agentic_virtualagent_jobs, _delete_conversations_summaries_setting, _delete_guide_jobs, _get_agentic_virtualagent, _get_agentic_virtualagent_job, _get_agentic_virtualagents, _get_conversations_summaries_setting, _get_conversations_summaries_settings, _get_guide, _get_guide_job, _get_guide_version, _get_guide_version_job, _get_guides, _get_guides_job, _patch_agentic_virtualagent, _patch_guide, _patch_guide_version, _post_agentic_virtualagent_version_jobs, _post_agentic_virtualagents, _post_conversations_summaries_preview, _post_conversations_summaries_settings, _post_guide_session_turns, _post_guide_version_jobs, _post_guide_versions, _post_guides, _post_guides_jobs, _post_guides_uploads, _put_conversations_summaries_setting, )
 
 

@@ -214,7 +214,8 @@ _put_alerting_rule = _Op(
     summary="Update a rule",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_alerting_alert, _delete_alerting_alerts_all, _delete_alerting_rule, _get_alerting_alert, _get_alerting_rule, _patch_alerting_alert, _patch_alerting_alerts_all, _patch_alerting_alerts_bulk, _patch_alerting_rules_bulk, _post_alerting_alerts_query, _post_alerting_rules, _post_alerting_rules_bulk_remove, _post_alerting_rules_query, _put_alerting_alert, _put_alerting_rule, )
 
 

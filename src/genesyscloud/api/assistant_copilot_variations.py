@@ -83,7 +83,8 @@ _put_assistant_variation = _Op(
     summary="Update assistant copilot variation by id",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_assistant_variation, _get_assistant_variation, _get_assistant_variations, _post_assistant_variations, _put_assistant_variation, )
 
 

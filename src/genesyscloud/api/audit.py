@@ -114,7 +114,8 @@ _post_audits_query_realtime_related = _Op(
     summary="Often a single action results in multiple audits. The endpoint retrieves all audits created by the same action as the given audit id.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_audits_query_realtime_servicemapping, _get_audits_query_servicemapping, _get_audits_query_transaction_id, _get_audits_query_transaction_id_results, _post_audits_query, _post_audits_query_realtime, _post_audits_query_realtime_related, )
 
 

@@ -42,7 +42,8 @@ _post_screenrecording_token = _Op(
     summary="Sign identifying information for screen recording",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_post_backgroundassistant_token, _post_screenrecording_token, )
 
 

@@ -140,7 +140,8 @@ _get_billing_trusteebillingoverview_trustor_org_id = _Op(
     summary="Get the billing overview for an organization that is managed by a partner.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_billing_contract, _get_billing_contract_billingperiod, _get_billing_contracts, _get_billing_contracts_invoice_document, _get_billing_contracts_invoice_lines, _get_billing_contracts_invoices, _get_billing_reports_billableusage, _get_billing_trusteebillingoverview_trustor_org_id, )
 
 

@@ -41,7 +41,8 @@ _post_carrierservices_integrations_emergencylocations_me = _Op(
     summary="Set current location for the logged in user",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_carrierservices_integrations_emergencylocations_me, _post_carrierservices_integrations_emergencylocations_me, )
 
 

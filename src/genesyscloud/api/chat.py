@@ -471,7 +471,8 @@ _put_chats_settings = _Op(
     summary="Update Chat Settings.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_chats_room_message, _delete_chats_room_messages_pin, _delete_chats_room_participant, _delete_chats_user_message, _delete_chats_user_messages_pin, _delete_chats_users_me_settings, _get_chats_message, _get_chats_room, _get_chats_room_message, _get_chats_room_messages, _get_chats_room_participant, _get_chats_room_participants, _get_chats_settings, _get_chats_thread_messages, _get_chats_user, _get_chats_user_message, _get_chats_user_messages, _get_chats_user_settings, _get_chats_users_me_settings, _patch_chats_room, _patch_chats_room_message, _patch_chats_settings, _patch_chats_user_message, _patch_chats_user_settings, _patch_chats_users_me_settings, _post_chats_room_messages, _post_chats_room_messages_pins, _post_chats_room_participant, _post_chats_rooms, _post_chats_user_messages, _post_chats_user_messages_pins, _post_chats_users_me_settings, _put_chats_message_reactions, _put_chats_settings, )
 
 

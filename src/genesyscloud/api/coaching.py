@@ -329,7 +329,8 @@ _post_coaching_scheduleslots_query = _Op(
     summary="Get list of possible slots where a coaching appointment can be scheduled.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_coaching_appointment, _delete_coaching_appointment_annotation, _get_coaching_appointment, _get_coaching_appointment_annotation, _get_coaching_appointment_annotations, _get_coaching_appointment_statuses, _get_coaching_appointments, _get_coaching_appointments_me, _get_coaching_notification, _get_coaching_notifications, _get_coaching_scheduleslots_job, _patch_coaching_appointment, _patch_coaching_appointment_annotation, _patch_coaching_appointment_status, _patch_coaching_notification, _post_coaching_appointment_annotations, _post_coaching_appointment_conversations, _post_coaching_appointments, _post_coaching_appointments_aggregates_query, _post_coaching_scheduleslots_jobs, _post_coaching_scheduleslots_query, )
 
 

@@ -545,7 +545,8 @@ _put_contentmanagement_workspace_tagvalue = _Op(
     summary="Update a workspace tag. Will update all documents with the new tag value.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_contentmanagement_document, _delete_contentmanagement_share, _delete_contentmanagement_status_status_id, _delete_contentmanagement_workspace, _delete_contentmanagement_workspace_member, _delete_contentmanagement_workspace_tagvalue, _get_contentmanagement_document, _get_contentmanagement_document_content, _get_contentmanagement_documents, _get_contentmanagement_query, _get_contentmanagement_securityprofile, _get_contentmanagement_securityprofiles, _get_contentmanagement_share, _get_contentmanagement_shared_shared_id, _get_contentmanagement_shares, _get_contentmanagement_status, _get_contentmanagement_status_status_id, _get_contentmanagement_usage, _get_contentmanagement_workspace, _get_contentmanagement_workspace_documents, _get_contentmanagement_workspace_member, _get_contentmanagement_workspace_members, _get_contentmanagement_workspace_tagvalue, _get_contentmanagement_workspace_tagvalues, _get_contentmanagement_workspaces, _post_contentmanagement_document, _post_contentmanagement_document_content, _post_contentmanagement_documents, _post_contentmanagement_query, _post_contentmanagement_shares, _post_contentmanagement_workspace_tagvalues, _post_contentmanagement_workspace_tagvalues_query, _post_contentmanagement_workspaces, _put_contentmanagement_workspace, _put_contentmanagement_workspace_member, _put_contentmanagement_workspace_tagvalue, )
 
 

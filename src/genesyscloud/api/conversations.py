@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .analytics import _delete_analytics_conversations_aggregates_job, _delete_analytics_conversations_details_job, _get_analytics_conversation_details, _get_analytics_conversations_aggregates_job, _get_analytics_conversations_aggregates_job_results, _get_analytics_conversations_details, _get_analytics_conversations_details_job, _get_analytics_conversations_details_job_results, _get_analytics_conversations_details_jobs_availability, _post_analytics_conversation_details_properties, _post_analytics_conversations_activity_query, _post_analytics_conversations_aggregates_jobs, _post_analytics_conversations_aggregates_query, _post_analytics_conversations_details_jobs, _post_analytics_conversations_details_query
 
 if TYPE_CHECKING:
     from genesyscloud.models.additional_message import AdditionalMessage
@@ -238,6 +237,30 @@ if TYPE_CHECKING:
 
 __all__ = ["ConversationsAPI", "AsyncConversationsAPI", "OPERATIONS"]
 
+_delete_analytics_conversations_aggregates_job = _Op(
+    "deleteAnalyticsConversationsAggregatesJob",
+    "delete_analytics_conversations_aggregates_job",
+    "DELETE",
+    "/api/v2/analytics/conversations/aggregates/jobs/{jobId}",
+    ("Analytics", "Conversations", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    None,
+    summary="Delete/cancel an async request for conversation aggregates",
+)
+_delete_analytics_conversations_details_job = _Op(
+    "deleteAnalyticsConversationsDetailsJob",
+    "delete_analytics_conversations_details_job",
+    "DELETE",
+    "/api/v2/analytics/conversations/details/jobs/{jobId}",
+    ("Analytics", "Conversations", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    None,
+    summary="Delete/cancel an async details job",
+)
 _delete_conversation = _Op(
     "deleteConversation",
     "delete_conversation",
@@ -460,6 +483,94 @@ _delete_conversations_messaging_supportedcontent_supported_content_id = _Op(
     ),
     None,
     summary="Delete a supported content profile",
+)
+_get_analytics_conversation_details = _Op(
+    "getAnalyticsConversationDetails",
+    "get_analytics_conversation_details",
+    "GET",
+    "/api/v2/analytics/conversations/{conversationId}/details",
+    ("Analytics", "Conversations", ),
+    (
+        _P("conversation_id", "conversationId", "path", "str", True, "conversationId"),
+    ),
+    'AnalyticsConversationWithoutAttributes',
+    summary="Get a conversation by id",
+)
+_get_analytics_conversations_aggregates_job = _Op(
+    "getAnalyticsConversationsAggregatesJob",
+    "get_analytics_conversations_aggregates_job",
+    "GET",
+    "/api/v2/analytics/conversations/aggregates/jobs/{jobId}",
+    ("Analytics", "Conversations", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AsyncQueryStatus',
+    summary="Get status for async query for conversation aggregates",
+)
+_get_analytics_conversations_aggregates_job_results = _Op(
+    "getAnalyticsConversationsAggregatesJobResults",
+    "get_analytics_conversations_aggregates_job_results",
+    "GET",
+    "/api/v2/analytics/conversations/aggregates/jobs/{jobId}/results",
+    ("Analytics", "Conversations", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+        _P("cursor", "cursor", "query", "str", False, "Cursor token to retrieve next page"),
+    ),
+    'ConversationAsyncAggregateQueryResponse',
+    summary="Fetch a page of results for an async aggregates query",
+    paging="cursor",
+)
+_get_analytics_conversations_details = _Op(
+    "getAnalyticsConversationsDetails",
+    "get_analytics_conversations_details",
+    "GET",
+    "/api/v2/analytics/conversations/details",
+    ("Analytics", "Conversations", ),
+    (
+        _P("id", "id", "query", "list[str]", False, "Comma-separated conversation ids"),
+    ),
+    'AnalyticsConversationWithoutAttributesMultiGetResponse',
+    summary="Gets multiple conversations by id",
+)
+_get_analytics_conversations_details_job = _Op(
+    "getAnalyticsConversationsDetailsJob",
+    "get_analytics_conversations_details_job",
+    "GET",
+    "/api/v2/analytics/conversations/details/jobs/{jobId}",
+    ("Analytics", "Conversations", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AsyncQueryStatus',
+    summary="Get status for async query for conversation details",
+)
+_get_analytics_conversations_details_job_results = _Op(
+    "getAnalyticsConversationsDetailsJobResults",
+    "get_analytics_conversations_details_job_results",
+    "GET",
+    "/api/v2/analytics/conversations/details/jobs/{jobId}/results",
+    ("Analytics", "Conversations", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+        _P("cursor", "cursor", "query", "str", False, "Indicates where to resume query results (not required for first page)"),
+        _P("page_size", "pageSize", "query", "int", False, "The desired maximum number of results"),
+    ),
+    'AnalyticsConversationAsyncQueryResponse',
+    summary="Fetch a page of results for an async details job",
+    paging="cursor",
+)
+_get_analytics_conversations_details_jobs_availability = _Op(
+    "getAnalyticsConversationsDetailsJobsAvailability",
+    "get_analytics_conversations_details_jobs_availability",
+    "GET",
+    "/api/v2/analytics/conversations/details/jobs/availability",
+    ("Analytics", "Conversations", ),
+    (
+    ),
+    'DataAvailabilityResponse',
+    summary="Lookup the datalake availability date and time",
 )
 _get_conversation = _Op(
     "getConversation",
@@ -2562,6 +2673,82 @@ _patch_conversations_settings = _Op(
     None,
     summary="Update Settings",
 )
+_post_analytics_conversation_details_properties = _Op(
+    "postAnalyticsConversationDetailsProperties",
+    "post_analytics_conversation_details_properties",
+    "POST",
+    "/api/v2/analytics/conversations/{conversationId}/details/properties",
+    ("Analytics", "Conversations", ),
+    (
+        _P("conversation_id", "conversationId", "path", "str", True, "conversationId"),
+        _P("body", "body", "body", "PropertyIndexRequest", True, "request"),
+    ),
+    'PropertyIndexRequest',
+    summary="Index conversation properties",
+)
+_post_analytics_conversations_activity_query = _Op(
+    "postAnalyticsConversationsActivityQuery",
+    "post_analytics_conversations_activity_query",
+    "POST",
+    "/api/v2/analytics/conversations/activity/query",
+    ("Analytics", "Conversations", ),
+    (
+        _P("body", "body", "body", "ConversationActivityQuery", True, "query"),
+        _P("page_size", "pageSize", "query", "int", False, "The desired page size"),
+        _P("page_number", "pageNumber", "query", "int", False, "The desired page number"),
+    ),
+    'ConversationActivityResponse',
+    summary="Query for conversation activity observations",
+)
+_post_analytics_conversations_aggregates_jobs = _Op(
+    "postAnalyticsConversationsAggregatesJobs",
+    "post_analytics_conversations_aggregates_jobs",
+    "POST",
+    "/api/v2/analytics/conversations/aggregates/jobs",
+    ("Analytics", "Conversations", ),
+    (
+        _P("body", "body", "body", "ConversationAsyncAggregationQuery", True, "query"),
+    ),
+    'AsyncQueryResponse',
+    summary="Query for conversation aggregates asynchronously",
+)
+_post_analytics_conversations_aggregates_query = _Op(
+    "postAnalyticsConversationsAggregatesQuery",
+    "post_analytics_conversations_aggregates_query",
+    "POST",
+    "/api/v2/analytics/conversations/aggregates/query",
+    ("Analytics", "Conversations", ),
+    (
+        _P("body", "body", "body", "ConversationAggregationQuery", True, "query"),
+    ),
+    'ConversationAggregateQueryResponse',
+    summary="Query for conversation aggregates",
+)
+_post_analytics_conversations_details_jobs = _Op(
+    "postAnalyticsConversationsDetailsJobs",
+    "post_analytics_conversations_details_jobs",
+    "POST",
+    "/api/v2/analytics/conversations/details/jobs",
+    ("Analytics", "Conversations", ),
+    (
+        _P("body", "body", "body", "AsyncConversationQuery", True, "query"),
+    ),
+    'AsyncQueryResponse',
+    summary="Query for conversation details asynchronously",
+)
+_post_analytics_conversations_details_query = _Op(
+    "postAnalyticsConversationsDetailsQuery",
+    "post_analytics_conversations_details_query",
+    "POST",
+    "/api/v2/analytics/conversations/details/query",
+    ("Analytics", "Conversations", ),
+    (
+        _P("body", "body", "body", "ConversationQuery", True, "query"),
+    ),
+    'AnalyticsConversationQueryResponse',
+    summary="Query for conversation details",
+    paging="body",
+)
 _post_conversation_assign = _Op(
     "postConversationAssign",
     "post_conversation_assign",
@@ -4202,7 +4389,8 @@ _put_conversations_video_recordingstate = _Op(
     summary="Update a conversation by setting its recording state",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_conversation, _delete_conversation_customattribute, _delete_conversation_participant_code, _delete_conversation_participant_flaggedreason, _delete_conversations_call_participant_communication_postflowaction, _delete_conversations_call_participant_consult, _delete_conversations_email_messages_draft_attachment, _delete_conversations_messages_cachedmedia_cached_media_item_id, _delete_conversations_messaging_integrations_apple_integration_id, _delete_conversations_messaging_integrations_facebook_integration_id, _delete_conversations_messaging_integrations_instagram_integration_id, _delete_conversations_messaging_integrations_open_extensions_googlebusinessprofile_integration_id, _delete_conversations_messaging_integrations_open_integration_id, _delete_conversations_messaging_integrations_twitter_integration_id, _delete_conversations_messaging_integrations_whatsapp_integration_id, _delete_conversations_messaging_setting, _delete_conversations_messaging_settings_default, _delete_conversations_messaging_supportedcontent_supported_content_id, _get_conversation, _get_conversation_accessattributes, _get_conversation_assistant_copilotcontext, _get_conversation_communication_agentchecklist, _get_conversation_communication_agentchecklist_job, _get_conversation_communication_agentchecklists, _get_conversation_communication_internalmessage, _get_conversation_communication_internalmessages, _get_conversation_customattribute, _get_conversation_customattributes, _get_conversation_participant_secureivrsession, _get_conversation_participant_secureivrsessions, _get_conversation_participant_wrapup, _get_conversation_participant_wrapupcodes, _get_conversation_secureattributes, _get_conversation_suggestion, _get_conversation_suggestions, _get_conversation_summaries, _get_conversations, _get_conversations_call, _get_conversations_call_participant_communication_wrapup, _get_conversations_call_participant_wrapup, _get_conversations_call_participant_wrapupcodes, _get_conversations_callback, _get_conversations_callback_participant_communication_wrapup, _get_conversations_callback_participant_wrapup, _get_conversations_callback_participant_wrapupcodes, _get_conversations_callbacks, _get_conversations_calls, _get_conversations_calls_history, _get_conversations_calls_maximumconferenceparties, _get_conversations_cobrowsesession, _get_conversations_cobrowsesession_participant_communication_wrapup, _get_conversations_cobrowsesession_participant_wrapup, _get_conversations_cobrowsesession_participant_wrapupcodes, _get_conversations_cobrowsesessions, _get_conversations_customattributes_schema, _get_conversations_customattributes_schema_version, _get_conversations_customattributes_schema_versions, _get_conversations_customattributes_schemas, _get_conversations_customattributes_schemas_coretype, _get_conversations_customattributes_schemas_coretypes, _get_conversations_customattributes_schemas_limits, _get_conversations_email, _get_conversations_email_message, _get_conversations_email_messages, _get_conversations_email_messages_draft, _get_conversations_email_participant_communication_wrapup, _get_conversations_email_participant_wrapup, _get_conversations_email_participant_wrapupcodes, _get_conversations_email_settings, _get_conversations_emails, _get_conversations_internalmessage, _get_conversations_internalmessages, _get_conversations_keyconfiguration, _get_conversations_keyconfigurations, _get_conversations_message, _get_conversations_message_communication_messages_media, _get_conversations_message_communication_messages_media_media_id, _get_conversations_message_details, _get_conversations_message_message, _get_conversations_message_participant_communication_wrapup, _get_conversations_message_participant_wrapup, _get_conversations_message_participant_wrapupcodes, _get_conversations_messages, _get_conversations_messages_cachedmedia, _get_conversations_messages_cachedmedia_cached_media_item_id, _get_conversations_messaging_facebook_app, _get_conversations_messaging_facebook_permissions, _get_conversations_messaging_identityresolution_integrations_apple_integration_id, _get_conversations_messaging_identityresolution_integrations_facebook_integration_id, _get_conversations_messaging_identityresolution_integrations_instagram_integration_id, _get_conversations_messaging_identityresolution_integrations_open_integration_id, _get_conversations_messaging_identityresolution_integrations_twitter_integration_id, _get_conversations_messaging_identityresolution_integrations_whatsapp_integration_id, _get_conversations_messaging_integration_twitter_oauth_settings, _get_conversations_messaging_integrations, _get_conversations_messaging_integrations_apple, _get_conversations_messaging_integrations_apple_integration_id, _get_conversations_messaging_integrations_facebook, _get_conversations_messaging_integrations_facebook_integration_id, _get_conversations_messaging_integrations_instagram, _get_conversations_messaging_integrations_instagram_integration_id, _get_conversations_messaging_integrations_open, _get_conversations_messaging_integrations_open_extensions_googlebusinessprofile_integration_id, _get_conversations_messaging_integrations_open_extensions_googlebusinessprofile_oauth_settings, _get_conversations_messaging_integrations_open_extensions_googlebusinessprofile_token, _get_conversations_messaging_integrations_open_extensions_googlebusinessprofile_token_accounts, _get_conversations_messaging_integrations_open_integration_id, _get_conversations_messaging_integrations_twitter, _get_conversations_messaging_integrations_twitter_integration_id, _get_conversations_messaging_integrations_twitter_oauth_settings, _get_conversations_messaging_integrations_whatsapp, _get_conversations_messaging_integrations_whatsapp_integration_id, _get_conversations_messaging_oauth_apple_callback, _get_conversations_messaging_setting, _get_conversations_messaging_settings, _get_conversations_messaging_settings_default, _get_conversations_messaging_supportedcontent, _get_conversations_messaging_supportedcontent_default, _get_conversations_messaging_supportedcontent_supported_content_id, _get_conversations_messaging_threadingtimeline, _get_conversations_screenshare_participant_communication_wrapup, _get_conversations_settings, _get_conversations_social_participant_communication_wrapup, _get_conversations_video_details, _get_conversations_video_participant_communication_wrapup, _get_conversations_videos_meeting, _patch_conversation_customattributes, _patch_conversation_customattributes_bulk, _patch_conversation_participant, _patch_conversation_participant_attributes, _patch_conversation_recordingstate, _patch_conversation_secureattributes, _patch_conversation_suggestion, _patch_conversation_summary_engagements, _patch_conversation_summary_feedback, _patch_conversation_utilizationlabel, _patch_conversations_aftercallwork_conversation_id_participant_communication, _patch_conversations_call, _patch_conversations_call_conference, _patch_conversations_call_participant, _patch_conversations_call_participant_attributes, _patch_conversations_call_participant_communication, _patch_conversations_call_participant_communication_postflowaction, _patch_conversations_call_participant_consult, _patch_conversations_call_participant_user_user_id, _patch_conversations_callback, _patch_conversations_callback_participant, _patch_conversations_callback_participant_attributes, _patch_conversations_callback_participant_communication, _patch_conversations_callbacks, _patch_conversations_cobrowsesession, _patch_conversations_cobrowsesession_participant, _patch_conversations_cobrowsesession_participant_attributes, _patch_conversations_cobrowsesession_participant_communication, _patch_conversations_email, _patch_conversations_email_messages_draft, _patch_conversations_email_participant, _patch_conversations_email_participant_attributes, _patch_conversations_email_participant_communication, _patch_conversations_email_participant_parkingstate, _patch_conversations_message, _patch_conversations_message_participant, _patch_conversations_message_participant_attributes, _patch_conversations_message_participant_communication, _patch_conversations_message_participant_parkingstate, _patch_conversations_messaging_integrations_apple_integration_id, _patch_conversations_messaging_integrations_facebook_integration_id, _patch_conversations_messaging_integrations_instagram_integration_id, _patch_conversations_messaging_integrations_open_extensions_googlebusinessprofile_integration_id, _patch_conversations_messaging_integrations_open_integration_id, _patch_conversations_messaging_integrations_twitter_integration_id, _patch_conversations_messaging_integrations_whatsapp_embeddedsignup_integration_id, _patch_conversations_messaging_integrations_whatsapp_integration_id, _patch_conversations_messaging_setting, _patch_conversations_messaging_supportedcontent_supported_content_id, _patch_conversations_settings, _post_conversation_assign, _post_conversation_barge, _post_conversation_cobrowse, _post_conversation_communication_agentchecklist, _post_conversation_communication_agentchecklist_agentaction, _post_conversation_communication_agentchecklist_jobs, _post_conversation_communication_agentchecklists_finalize, _post_conversation_communication_internalmessages, _post_conversation_disconnect, _post_conversation_participant_callbacks, _post_conversation_participant_digits, _post_conversation_participant_internalmessages_users_communications, _post_conversation_participant_replace, _post_conversation_participant_replace_agent, _post_conversation_participant_replace_contact_external, _post_conversation_participant_replace_external, _post_conversation_participant_replace_queue, _post_conversation_participant_secureivrsessions, _post_conversation_participant_transfer, _post_conversation_suggestion_engagement, _post_conversation_suggestions_feedback, _post_conversation_summary_feedback, _post_conversations_call, _post_conversations_call_participant_barge, _post_conversations_call_participant_coach, _post_conversations_call_participant_communication_summaries, _post_conversations_call_participant_communication_wrapup, _post_conversations_call_participant_consult, _post_conversations_call_participant_consult_agent, _post_conversations_call_participant_consult_contact_external, _post_conversations_call_participant_consult_external, _post_conversations_call_participant_consult_queue, _post_conversations_call_participant_monitor, _post_conversations_call_participant_replace, _post_conversations_call_participant_snippet_record, _post_conversations_call_participant_voice_consult, _post_conversations_call_participants, _post_conversations_call_participants_user_user_id, _post_conversations_callback_participant_communication_wrapup, _post_conversations_callback_participant_replace, _post_conversations_callbacks, _post_conversations_callbacks_bulk_disconnect, _post_conversations_callbacks_bulk_update, _post_conversations_calls, _post_conversations_calls_user_user_id, _post_conversations_cobrowsesession_participant_communication_wrapup, _post_conversations_cobrowsesession_participant_replace, _post_conversations_customattributes_schemas, _post_conversations_customattributes_search, _post_conversations_email_inboundmessages, _post_conversations_email_messages, _post_conversations_email_messages_draft_attachments_copy, _post_conversations_email_messages_draft_attachments_uploads, _post_conversations_email_participant_communication_wrapup, _post_conversations_email_participant_replace, _post_conversations_email_reconnect, _post_conversations_emails, _post_conversations_emails_agentless, _post_conversations_faxes, _post_conversations_keyconfigurations, _post_conversations_keyconfigurations_validate, _post_conversations_message_communication_messages, _post_conversations_message_communication_messages_media, _post_conversations_message_communication_messages_media_uploads, _post_conversations_message_communication_socialmedia_messages, _post_conversations_message_communication_typing, _post_conversations_message_inbound_open_event, _post_conversations_message_inbound_open_message, _post_conversations_message_inbound_open_receipt, _post_conversations_message_inbound_open_structured_response, _post_conversations_message_messages_bulk, _post_conversations_message_participant_communication_summaries, _post_conversations_message_participant_communication_wrapup, _post_conversations_message_participant_monitor, _post_conversations_message_participant_replace, _post_conversations_message_participant_takeover, _post_conversations_messages, _post_conversations_messages_agentless, _post_conversations_messages_inbound_open, _post_conversations_messaging_integrations_apple, _post_conversations_messaging_integrations_facebook, _post_conversations_messaging_integrations_instagram, _post_conversations_messaging_integrations_open, _post_conversations_messaging_integrations_open_extensions_googlebusinessprofile, _post_conversations_messaging_integrations_open_extensions_googlebusinessprofile_tokens, _post_conversations_messaging_integrations_twitter, _post_conversations_messaging_integrations_whatsapp, _post_conversations_messaging_integrations_whatsapp_embeddedsignup, _post_conversations_messaging_settings, _post_conversations_messaging_supportedcontent, _post_conversations_participants_attributes_search, _post_conversations_screenshare_participant_communication_wrapup, _post_conversations_social_participant_communication_wrapup, _post_conversations_video_agentconference_communication, _post_conversations_video_participant_communication_wrapup, _post_conversations_videos_meetings, _put_conversation_accessattributes, _put_conversation_customattributes, _put_conversation_customattributes_bulk, _put_conversation_participant_flaggedreason, _put_conversation_secureattributes, _put_conversation_tags, _put_conversations_call_participant_communication_uuidata, _put_conversations_call_recordingstate, _put_conversations_callback_recordingstate, _put_conversations_cobrowsesession_recordingstate, _put_conversations_customattributes_schema, _put_conversations_email_messages_draft, _put_conversations_email_recordingstate, _put_conversations_keyconfiguration, _put_conversations_message_recordingstate, _put_conversations_messaging_identityresolution_integrations_apple_integration_id, _put_conversations_messaging_identityresolution_integrations_facebook_integration_id, _put_conversations_messaging_identityresolution_integrations_instagram_integration_id, _put_conversations_messaging_identityresolution_integrations_open_integration_id, _put_conversations_messaging_identityresolution_integrations_twitter_integration_id, _put_conversations_messaging_identityresolution_integrations_whatsapp_integration_id, _put_conversations_messaging_settings_default, _put_conversations_messaging_supportedcontent_default, _put_conversations_messaging_threadingtimeline, _put_conversations_screenshare_recordingstate, _put_conversations_social_recordingstate, _put_conversations_video_recordingstate, )
 
 

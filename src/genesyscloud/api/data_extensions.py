@@ -53,7 +53,8 @@ _get_dataextensions_limits = _Op(
     summary="Get quantitative limits on schemas",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_dataextensions_coretype, _get_dataextensions_coretypes, _get_dataextensions_limits, )
 
 

@@ -92,7 +92,8 @@ _post_dataprivacy_maskingrules_validate = _Op(
     summary="Validate masking before creating.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_dataprivacy_maskingrule, _get_dataprivacy_maskingrule, _get_dataprivacy_maskingrules, _patch_dataprivacy_maskingrule, _post_dataprivacy_maskingrules, _post_dataprivacy_maskingrules_validate, )
 
 

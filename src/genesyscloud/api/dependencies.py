@@ -67,7 +67,8 @@ _get_dependencies_type_entity_type_id_entity_id_connections_requires = _Op(
     summary="Get entities that the given entity requires",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_dependencies_type_entity_type_id_entity_id_connections_requiredby, _get_dependencies_type_entity_type_id_entity_id_connections_requiredbycounts, _get_dependencies_type_entity_type_id_entity_id_connections_requires, )
 
 

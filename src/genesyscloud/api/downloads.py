@@ -32,7 +32,8 @@ _get_download = _Op(
     summary="Issues a redirect to a signed secure download URL for specified download",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_download, )
 
 

@@ -75,7 +75,8 @@ _patch_emails_settings_threading = _Op(
     summary="Patch email threading settings",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_emails_settings_threading, _get_emails_settings, _get_emails_settings_threading, _patch_emails_settings, _patch_emails_settings_threading, )
 
 

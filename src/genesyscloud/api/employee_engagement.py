@@ -103,7 +103,8 @@ _post_employeeengagement_recognitions = _Op(
     summary="Creates a recognition",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_employeeengagement_celebration, _get_employeeengagement_celebrations, _get_employeeengagement_recognition, _get_employeeengagement_recognitions, _patch_employeeengagement_celebration, _post_employeeengagement_recognitions, )
 
 

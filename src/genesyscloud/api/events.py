@@ -69,7 +69,8 @@ _post_events_users_routingstatus = _Op(
     summary="Publish Agent Routing Status Batch Events",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_post_events_conversations, _post_events_routing_customkpiattributions, _post_events_users_presence, _post_events_users_routingstatus, )
 
 

@@ -131,7 +131,8 @@ _put_fax_settings = _Op(
     summary="Update/write organization config for given organization",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_fax_document, _get_fax_document, _get_fax_document_content, _get_fax_documents, _get_fax_fax_id_status, _get_fax_settings, _get_fax_summary, _put_fax_document, _put_fax_settings, )
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .analytics import _delete_analytics_flows_aggregates_job, _get_analytics_flows_aggregates_job, _get_analytics_flows_aggregates_job_results, _post_analytics_flows_activity_query, _post_analytics_flows_aggregates_jobs, _post_analytics_flows_aggregates_query, _post_analytics_flows_observations_query
 
 if TYPE_CHECKING:
     from genesyscloud.models.async_query_response import AsyncQueryResponse
@@ -26,8 +25,97 @@ if TYPE_CHECKING:
 
 __all__ = ["FlowsAPI", "AsyncFlowsAPI", "OPERATIONS"]
 
+_delete_analytics_flows_aggregates_job = _Op(
+    "deleteAnalyticsFlowsAggregatesJob",
+    "delete_analytics_flows_aggregates_job",
+    "DELETE",
+    "/api/v2/analytics/flows/aggregates/jobs/{jobId}",
+    ("Analytics", "Flows", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    None,
+    summary="Delete/cancel an async request for flow aggregates",
+)
+_get_analytics_flows_aggregates_job = _Op(
+    "getAnalyticsFlowsAggregatesJob",
+    "get_analytics_flows_aggregates_job",
+    "GET",
+    "/api/v2/analytics/flows/aggregates/jobs/{jobId}",
+    ("Analytics", "Flows", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AsyncQueryStatus',
+    summary="Get status for async query for Flow aggregates",
+)
+_get_analytics_flows_aggregates_job_results = _Op(
+    "getAnalyticsFlowsAggregatesJobResults",
+    "get_analytics_flows_aggregates_job_results",
+    "GET",
+    "/api/v2/analytics/flows/aggregates/jobs/{jobId}/results",
+    ("Analytics", "Flows", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+        _P("cursor", "cursor", "query", "str", False, "Cursor token to retrieve next page"),
+    ),
+    'FlowAsyncAggregateQueryResponse',
+    summary="Fetch a page of results for an async aggregates query",
+    paging="cursor",
+)
+_post_analytics_flows_activity_query = _Op(
+    "postAnalyticsFlowsActivityQuery",
+    "post_analytics_flows_activity_query",
+    "POST",
+    "/api/v2/analytics/flows/activity/query",
+    ("Analytics", "Flows", ),
+    (
+        _P("body", "body", "body", "FlowActivityQuery", True, "query"),
+        _P("page_size", "pageSize", "query", "int", False, "The desired page size"),
+        _P("page_number", "pageNumber", "query", "int", False, "The desired page number"),
+    ),
+    'FlowActivityResponse',
+    summary="Query for flow activity observations",
+)
+_post_analytics_flows_aggregates_jobs = _Op(
+    "postAnalyticsFlowsAggregatesJobs",
+    "post_analytics_flows_aggregates_jobs",
+    "POST",
+    "/api/v2/analytics/flows/aggregates/jobs",
+    ("Analytics", "Flows", ),
+    (
+        _P("body", "body", "body", "FlowAsyncAggregationQuery", True, "query"),
+    ),
+    'AsyncQueryResponse',
+    summary="Query for flow aggregates asynchronously",
+)
+_post_analytics_flows_aggregates_query = _Op(
+    "postAnalyticsFlowsAggregatesQuery",
+    "post_analytics_flows_aggregates_query",
+    "POST",
+    "/api/v2/analytics/flows/aggregates/query",
+    ("Analytics", "Flows", ),
+    (
+        _P("body", "body", "body", "FlowAggregationQuery", True, "query"),
+    ),
+    'FlowAggregateQueryResponse',
+    summary="Query for flow aggregates",
+)
+_post_analytics_flows_observations_query = _Op(
+    "postAnalyticsFlowsObservationsQuery",
+    "post_analytics_flows_observations_query",
+    "POST",
+    "/api/v2/analytics/flows/observations/query",
+    ("Analytics", "Flows", ),
+    (
+        _P("body", "body", "body", "FlowObservationQuery", True, "query"),
+    ),
+    'FlowObservationQueryResponse',
+    summary="Query for flow observations",
+)
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = ()
 
 

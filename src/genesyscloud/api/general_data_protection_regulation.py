@@ -71,7 +71,8 @@ _post_gdpr_requests = _Op(
     summary="Submit a new GDPR request",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_gdpr_request, _get_gdpr_requests, _get_gdpr_subjects, _post_gdpr_requests, )
 
 

@@ -68,7 +68,8 @@ _patch_user_geolocation = _Op(
     summary="Patch a user's Geolocation",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_geolocations_settings, _get_user_geolocation, _patch_geolocations_settings, _patch_user_geolocation, )
 
 

@@ -265,7 +265,8 @@ _put_user_greetings_defaults = _Op(
     summary="Updates the DefaultGreetingList of the specified User",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_greeting, _get_greeting, _get_greeting_downloads, _get_greeting_groups_downloads, _get_greeting_media, _get_greeting_users_downloads, _get_greetings, _get_greetings_defaults, _get_group_greetings, _get_group_greetings_defaults, _get_user_greetings, _get_user_greetings_defaults, _post_greetings, _post_group_greetings, _post_user_greetings, _put_greeting, _put_greetings_defaults, _put_group_greetings_defaults, _put_user_greetings_defaults, )
 
 

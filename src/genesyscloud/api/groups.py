@@ -273,7 +273,8 @@ _put_group_dynamicsettings = _Op(
     summary="Create / Update dynamic group definition",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_group, _delete_group_dynamicsettings, _delete_group_members, _get_fieldconfig, _get_group, _get_group_dynamicsettings, _get_group_individuals, _get_group_members, _get_group_profile, _get_groups, _get_groups_search, _get_profiles_groups, _post_group_members, _post_groups, _post_groups_dynamicsettings_preview, _post_groups_search, _put_group, _put_group_dynamicsettings, )
 
 

@@ -464,7 +464,8 @@ _put_identityproviders_salesforce = _Op(
     summary="Update/Create Salesforce Identity Provider",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_identityprovider, _delete_identityproviders_adfs, _delete_identityproviders_cic, _delete_identityproviders_generic, _delete_identityproviders_gsuite, _delete_identityproviders_identitynow, _delete_identityproviders_okta, _delete_identityproviders_onelogin, _delete_identityproviders_ping, _delete_identityproviders_purecloud, _delete_identityproviders_pureengage, _delete_identityproviders_salesforce, _get_identityprovider, _get_identityproviders, _get_identityproviders_adfs, _get_identityproviders_cic, _get_identityproviders_generic, _get_identityproviders_gsuite, _get_identityproviders_identitynow, _get_identityproviders_okta, _get_identityproviders_onelogin, _get_identityproviders_ping, _get_identityproviders_purecloud, _get_identityproviders_pureengage, _get_identityproviders_salesforce, _post_identityproviders, _put_identityprovider, _put_identityproviders_adfs, _put_identityproviders_cic, _put_identityproviders_generic, _put_identityproviders_gsuite, _put_identityproviders_identitynow, _put_identityproviders_okta, _put_identityproviders_onelogin, _put_identityproviders_ping, _put_identityproviders_purecloud, _put_identityproviders_pureengage, _put_identityproviders_salesforce, )
 
 

@@ -98,7 +98,8 @@ _post_infrastructureascode_jobs = _Op(
     summary="Create a Job",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_infrastructureascode_accelerator, _get_infrastructureascode_accelerators, _get_infrastructureascode_job, _get_infrastructureascode_jobs, _post_infrastructureascode_jobs, )
 
 

@@ -259,7 +259,8 @@ _post_intents_customerintents_bulk_retrieve = _Op(
     summary="Get customer intents by IDs",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_intents_category, _delete_intents_customerintent, _get_intents_assignments_externalcontact, _get_intents_categories, _get_intents_category, _get_intents_customerintent, _get_intents_customerintent_sourceintents, _get_intents_customerintents, _get_intents_sourceintents, _patch_intents_category, _patch_intents_customerintent, _post_intents_assignments_externalcontact_customerintent_assignment, _post_intents_categories, _post_intents_customerintent_sourceintents_bulk_add, _post_intents_customerintent_sourceintents_bulk_remove, _post_intents_customerintents, _post_intents_customerintents_bulk_retrieve, )
 
 

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .analytics import _delete_analytics_journeys_aggregates_job, _get_analytics_journeys_aggregates_job, _get_analytics_journeys_aggregates_job_results, _post_analytics_journeys_aggregates_jobs, _post_analytics_journeys_aggregates_query
-from .external_contacts import _get_externalcontacts_contact_journey_segments, _get_externalcontacts_contact_journey_sessions, _post_externalcontacts_contact_journey_segments
 
 if TYPE_CHECKING:
     from genesyscloud.models.action_event_request import ActionEventRequest
@@ -97,6 +95,18 @@ if TYPE_CHECKING:
 
 __all__ = ["JourneyAPI", "AsyncJourneyAPI", "OPERATIONS"]
 
+_delete_analytics_journeys_aggregates_job = _Op(
+    "deleteAnalyticsJourneysAggregatesJob",
+    "delete_analytics_journeys_aggregates_job",
+    "DELETE",
+    "/api/v2/analytics/journeys/aggregates/jobs/{jobId}",
+    ("Analytics", "Journey", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    None,
+    summary="Delete/cancel an async request for journey aggregates",
+)
 _delete_journey_actionmap = _Op(
     "deleteJourneyActionmap",
     "delete_journey_actionmap",
@@ -207,6 +217,62 @@ _delete_journey_view_schedules = _Op(
     ),
     'JourneyViewSchedule',
     summary="Delete the Schedule of a JourneyView",
+)
+_get_analytics_journeys_aggregates_job = _Op(
+    "getAnalyticsJourneysAggregatesJob",
+    "get_analytics_journeys_aggregates_job",
+    "GET",
+    "/api/v2/analytics/journeys/aggregates/jobs/{jobId}",
+    ("Analytics", "Journey", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AsyncQueryStatus',
+    summary="Get status for async query for journey aggregates",
+)
+_get_analytics_journeys_aggregates_job_results = _Op(
+    "getAnalyticsJourneysAggregatesJobResults",
+    "get_analytics_journeys_aggregates_job_results",
+    "GET",
+    "/api/v2/analytics/journeys/aggregates/jobs/{jobId}/results",
+    ("Analytics", "Journey", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+        _P("cursor", "cursor", "query", "str", False, "Cursor token to retrieve next page"),
+    ),
+    'JourneyAsyncAggregateQueryResponse',
+    summary="Fetch a page of results for an async aggregates query",
+    paging="cursor",
+)
+_get_externalcontacts_contact_journey_segments = _Op(
+    "getExternalcontactsContactJourneySegments",
+    "get_externalcontacts_contact_journey_segments",
+    "GET",
+    "/api/v2/externalcontacts/contacts/{contactId}/journey/segments",
+    ("External Contacts", "Journey", ),
+    (
+        _P("contact_id", "contactId", "path", "str", True, "ExternalContact ID"),
+        _P("include_merged", "includeMerged", "query", "bool", False, "Indicates whether to return segment assignments from all external contacts in the merge-set of the given one."),
+        _P("limit", "limit", "query", "int", False, "Number of entities to return. Default of 25, maximum of 500."),
+    ),
+    'SegmentAssignmentListing',
+    summary="Retrieve segment assignments by external contact ID.",
+)
+_get_externalcontacts_contact_journey_sessions = _Op(
+    "getExternalcontactsContactJourneySessions",
+    "get_externalcontacts_contact_journey_sessions",
+    "GET",
+    "/api/v2/externalcontacts/contacts/{contactId}/journey/sessions",
+    ("External Contacts", "Journey", ),
+    (
+        _P("contact_id", "contactId", "path", "str", True, "ExternalContact ID"),
+        _P("page_size", "pageSize", "query", "str", False, "Number of entities to return. Maximum of 200."),
+        _P("after", "after", "query", "str", False, "The cursor that points to the end of the set of entities that has been returned."),
+        _P("include_merged", "includeMerged", "query", "bool", False, "Indicates whether to return sessions from all external contacts in the merge-set of the given one."),
+    ),
+    'SessionListing',
+    summary="Retrieve all sessions for a given external contact.",
+    paging="next_uri",
 )
 _get_journey_actionmap = _Op(
     "getJourneyActionmap",
@@ -929,6 +995,43 @@ _patch_journey_view_version_job = _Op(
     'JourneyViewJob',
     summary="Update the job for a journey view version. Only the status can be changed and only to Cancelled",
 )
+_post_analytics_journeys_aggregates_jobs = _Op(
+    "postAnalyticsJourneysAggregatesJobs",
+    "post_analytics_journeys_aggregates_jobs",
+    "POST",
+    "/api/v2/analytics/journeys/aggregates/jobs",
+    ("Analytics", "Journey", ),
+    (
+        _P("body", "body", "body", "JourneyAsyncAggregationQuery", True, "query"),
+    ),
+    'AsyncQueryResponse',
+    summary="Query for journey aggregates asynchronously",
+)
+_post_analytics_journeys_aggregates_query = _Op(
+    "postAnalyticsJourneysAggregatesQuery",
+    "post_analytics_journeys_aggregates_query",
+    "POST",
+    "/api/v2/analytics/journeys/aggregates/query",
+    ("Analytics", "Journey", ),
+    (
+        _P("body", "body", "body", "JourneyAggregationQuery", True, "query"),
+    ),
+    'JourneyAggregateQueryResponse',
+    summary="Query for journey aggregates",
+)
+_post_externalcontacts_contact_journey_segments = _Op(
+    "postExternalcontactsContactJourneySegments",
+    "post_externalcontacts_contact_journey_segments",
+    "POST",
+    "/api/v2/externalcontacts/contacts/{contactId}/journey/segments",
+    ("External Contacts", "Journey", ),
+    (
+        _P("contact_id", "contactId", "path", "str", True, "ExternalContact ID"),
+        _P("body", "body", "body", "UpdateSegmentAssignmentRequest", False, ""),
+    ),
+    'UpdateSegmentAssignmentResponse',
+    summary="Assign/Unassign up to 10 segments to/from an external contact or, if a segment is already assigned, update the expiry date of the segment assignment. Any unprocessed segment assignments are returned in the body for the client to retry, in the event of a partial success.",
+)
 _post_journey_actionmaps = _Op(
     "postJourneyActionmaps",
     "post_journey_actionmaps",
@@ -1238,7 +1341,8 @@ _put_journey_views_eventdefinition_activate = _Op(
     summary="Activate external event for journey views",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_journey_actionmap, _delete_journey_actiontemplate, _delete_journey_externalevents_configuration, _delete_journey_externalevents_schema, _delete_journey_outcome, _delete_journey_outcomes_predictor, _delete_journey_segment, _delete_journey_view, _delete_journey_view_schedules, _get_journey_actionmap, _get_journey_actionmaps, _get_journey_actionmaps_estimates_job, _get_journey_actionmaps_estimates_job_results, _get_journey_actiontarget, _get_journey_actiontargets, _get_journey_actiontemplate, _get_journey_actiontemplates, _get_journey_deployment_customer_ping, _get_journey_externalevents_configuration, _get_journey_externalevents_configurations, _get_journey_externalevents_schema, _get_journey_externalevents_schema_version, _get_journey_externalevents_schema_versions, _get_journey_externalevents_schemas, _get_journey_externalevents_schemas_coretype, _get_journey_externalevents_schemas_coretypes, _get_journey_externalevents_schemas_limits, _get_journey_outcome, _get_journey_outcomes, _get_journey_outcomes_attributions_job, _get_journey_outcomes_attributions_job_results, _get_journey_outcomes_predictor, _get_journey_outcomes_predictors, _get_journey_segment, _get_journey_segments, _get_journey_session, _get_journey_session_events, _get_journey_session_outcomescores, _get_journey_view, _get_journey_view_schedules, _get_journey_view_version, _get_journey_view_version_chart, _get_journey_view_version_chart_version, _get_journey_view_version_job, _get_journey_view_version_job_results, _get_journey_view_version_job_results_chart, _get_journey_view_version_jobs_latest, _get_journey_views, _get_journey_views_data_details, _get_journey_views_eventdefinition, _get_journey_views_eventdefinitions, _get_journey_views_eventdefinitions_external, _get_journey_views_eventdefinitions_external_changes, _get_journey_views_jobs, _get_journey_views_jobs_me, _get_journey_views_schedules, _patch_journey_actionmap, _patch_journey_actiontemplate, _patch_journey_externalevents_configuration, _patch_journey_outcome, _patch_journey_segment, _patch_journey_view_version_job, _post_journey_actionmaps, _post_journey_actionmaps_estimates_jobs, _post_journey_actiontemplates, _post_journey_deployment_actionevent, _post_journey_deployment_appevents, _post_journey_deployment_webevents, _post_journey_externalevents_configuration_events, _post_journey_externalevents_configurations, _post_journey_externalevents_schemas, _post_journey_flows_paths_query, _post_journey_outcomes, _post_journey_outcomes_attributions_jobs, _post_journey_outcomes_predictors, _post_journey_segments, _post_journey_view_schedules, _post_journey_view_version_jobs, _post_journey_view_versions, _post_journey_views, _post_journey_views_encodings_validate, _put_journey_externalevents_schema, _put_journey_view_schedules, _put_journey_view_version, _put_journey_views_eventdefinition, _put_journey_views_eventdefinition_activate, )
 
 

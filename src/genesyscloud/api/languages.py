@@ -122,7 +122,8 @@ _post_languages = _Op(
     deprecated=True,
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_language, _get_language, _get_languages, _get_languages_translations, _get_languages_translations_builtin, _get_languages_translations_organization, _get_languages_translations_user, _post_languages, )
 
 

@@ -578,7 +578,8 @@ _put_learning_module_rule = _Op(
     summary="Update a learning module rule",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_learning_assignment, _delete_learning_module, _get_learning_assignment, _get_learning_assignment_step, _get_learning_assignments, _get_learning_assignments_me, _get_learning_module, _get_learning_module_job, _get_learning_module_preview, _get_learning_module_rule, _get_learning_module_version, _get_learning_modules, _get_learning_modules_assignments, _get_learning_modules_coverart_cover_art_id, _get_learning_scheduleslots_job, _get_learning_scorm_scorm_id, _patch_learning_assignment, _patch_learning_assignment_reschedule, _patch_learning_assignment_step, _patch_learning_module_user_assignments, _post_learning_assessments_scoring, _post_learning_assignment_reassign, _post_learning_assignment_reset, _post_learning_assignments, _post_learning_assignments_aggregates_query, _post_learning_assignments_bulkadd, _post_learning_assignments_bulkremove, _post_learning_module_jobs, _post_learning_module_publish, _post_learning_module_rule_migrate, _post_learning_modules, _post_learning_rules_query, _post_learning_scheduleslots_jobs, _post_learning_scheduleslots_query, _post_learning_scorm, _put_learning_module, _put_learning_module_preview, _put_learning_module_rule, )
 
 

@@ -143,7 +143,8 @@ _post_license_users = _Op(
     summary="Fetch user licenses in a batch.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_license_definition, _get_license_definitions, _get_license_toggle, _get_license_user, _get_license_users, _post_license_infer, _post_license_infer_permissions, _post_license_organization, _post_license_toggle, _post_license_users, )
 
 

@@ -127,7 +127,8 @@ _post_locations_search = _Op(
     paging="body",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_location, _get_location, _get_location_sublocations, _get_locations, _get_locations_search, _patch_location, _post_locations, _post_locations_search, )
 
 

@@ -110,7 +110,8 @@ _post_diagnostics_logcapture_browser_user = _Op(
     summary="Enable log capture for a user or update expiration",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_diagnostics_logcapture_browser_user, _get_diagnostics_logcapture_browser_entries_download_job, _get_diagnostics_logcapture_browser_user, _get_diagnostics_logcapture_browser_users, _post_diagnostics_logcapture_browser_entries_download_jobs, _post_diagnostics_logcapture_browser_entries_query, _post_diagnostics_logcapture_browser_user, )
 
 

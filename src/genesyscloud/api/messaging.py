@@ -195,7 +195,8 @@ _put_messaging_settings_default = _Op(
     deprecated=True,
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_messaging_setting, _delete_messaging_settings_default, _delete_messaging_supportedcontent_supported_content_id, _get_messaging_setting, _get_messaging_settings, _get_messaging_settings_default, _get_messaging_supportedcontent, _get_messaging_supportedcontent_supported_content_id, _patch_messaging_setting, _patch_messaging_supportedcontent_supported_content_id, _post_messaging_settings, _post_messaging_supportedcontent, _put_messaging_settings_default, )
 
 

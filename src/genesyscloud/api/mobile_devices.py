@@ -87,7 +87,8 @@ _put_mobiledevice = _Op(
     deprecated=True,
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_mobiledevice, _get_mobiledevice, _get_mobiledevices, _post_mobiledevices, _put_mobiledevice, )
 
 

@@ -121,7 +121,8 @@ _put_notifications_channel_subscriptions = _Op(
     summary="Replace the current list of subscriptions with a new list.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_notifications_channel_subscriptions, _get_notifications_availabletopics, _get_notifications_channel_subscriptions, _get_notifications_channels, _head_notifications_channel, _post_notifications_channel_subscriptions, _post_notifications_channels, _put_notifications_channel_subscriptions, )
 
 

@@ -187,7 +187,8 @@ _put_oauth_client = _Op(
     summary="Update OAuth Client",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_oauth_client, _get_oauth_authorization, _get_oauth_authorizations, _get_oauth_client, _get_oauth_client_usage_query_result, _get_oauth_client_usage_summary, _get_oauth_clients, _get_oauth_scope, _get_oauth_scopes, _post_oauth_client_secret, _post_oauth_client_usage_query, _post_oauth_clients, _put_oauth_client, )
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .authorization import _delete_authorization_division, _get_authorization_division, _get_authorization_divisions, _get_authorization_divisions_deleted, _get_authorization_divisions_home, _get_authorization_divisions_limit, _get_authorization_divisions_query, _post_authorization_division_object, _post_authorization_division_restore, _post_authorization_divisions, _put_authorization_division
 
 if TYPE_CHECKING:
     from genesyscloud.models.authz_division import AuthzDivision
@@ -19,8 +18,161 @@ if TYPE_CHECKING:
 
 __all__ = ["ObjectsAPI", "AsyncObjectsAPI", "OPERATIONS"]
 
+_delete_authorization_division = _Op(
+    "deleteAuthorizationDivision",
+    "delete_authorization_division",
+    "DELETE",
+    "/api/v2/authorization/divisions/{divisionId}",
+    ("Authorization", "Objects", ),
+    (
+        _P("division_id", "divisionId", "path", "str", True, "Division ID"),
+        _P("force", "force", "query", "bool", False, "DEPRECATED - Force delete this division. Warning: This option may cause any remaining objects in this division to be inaccessible.", default=False),
+    ),
+    None,
+    summary="Delete a division.",
+)
+_get_authorization_division = _Op(
+    "getAuthorizationDivision",
+    "get_authorization_division",
+    "GET",
+    "/api/v2/authorization/divisions/{divisionId}",
+    ("Authorization", "Objects", ),
+    (
+        _P("division_id", "divisionId", "path", "str", True, "Division ID"),
+        _P("object_count", "objectCount", "query", "bool", False, "Get count of objects in this division, grouped by type", default=False),
+    ),
+    'AuthzDivision',
+    summary="Returns an authorization division.",
+)
+_get_authorization_divisions = _Op(
+    "getAuthorizationDivisions",
+    "get_authorization_divisions",
+    "GET",
+    "/api/v2/authorization/divisions",
+    ("Authorization", "Objects", ),
+    (
+        _P("page_size", "pageSize", "query", "int", False, "The total page size requested", default=25),
+        _P("page_number", "pageNumber", "query", "int", False, "The page number requested", default=1),
+        _P("sort_by", "sortBy", "query", "str", False, "variable name requested to sort by"),
+        _P("expand", "expand", "query", "list[str]", False, "variable name requested by expand list"),
+        _P("next_page", "nextPage", "query", "str", False, "next page token"),
+        _P("previous_page", "previousPage", "query", "str", False, "Previous page token"),
+        _P("object_count", "objectCount", "query", "bool", False, "Include the count of objects contained in the division", default=False),
+        _P("id", "id", "query", "list[str]", False, "Optionally request specific divisions by their IDs"),
+        _P("name", "name", "query", "str", False, "Search term to filter by division name"),
+    ),
+    'AuthzDivisionEntityListing',
+    summary="Retrieve a list of all divisions defined for the organization",
+    paging="page_number",
+)
+_get_authorization_divisions_deleted = _Op(
+    "getAuthorizationDivisionsDeleted",
+    "get_authorization_divisions_deleted",
+    "GET",
+    "/api/v2/authorization/divisions/deleted",
+    ("Authorization", "Objects", ),
+    (
+        _P("page_number", "pageNumber", "query", "int", False, "Page number", default=1),
+        _P("page_size", "pageSize", "query", "int", False, "Page size", default=25),
+    ),
+    'AuthzDivisionEntityListing',
+    summary="Get a list of soft deleted divisions for the org",
+    paging="page_number",
+)
+_get_authorization_divisions_home = _Op(
+    "getAuthorizationDivisionsHome",
+    "get_authorization_divisions_home",
+    "GET",
+    "/api/v2/authorization/divisions/home",
+    ("Authorization", "Objects", ),
+    (
+    ),
+    'AuthzDivision',
+    summary="Retrieve the home division for the organization.",
+)
+_get_authorization_divisions_limit = _Op(
+    "getAuthorizationDivisionsLimit",
+    "get_authorization_divisions_limit",
+    "GET",
+    "/api/v2/authorization/divisions/limit",
+    ("Authorization", "Objects", ),
+    (
+    ),
+    'int',
+    summary="Returns the maximum allowed number of divisions.",
+)
+_get_authorization_divisions_query = _Op(
+    "getAuthorizationDivisionsQuery",
+    "get_authorization_divisions_query",
+    "GET",
+    "/api/v2/authorization/divisions/query",
+    ("Authorization", "Objects", ),
+    (
+        _P("before", "before", "query", "str", False, "The cursor that points to the start of the set of entities that has been returned."),
+        _P("after", "after", "query", "str", False, "The cursor that points to the end of the set of entities that has been returned."),
+        _P("page_size", "pageSize", "query", "str", False, "Page size (max 200, default 25)", default='25'),
+        _P("id", "id", "query", "list[str]", False, "Optionally request specific divisions by their IDs"),
+        _P("name", "name", "query", "str", False, "Optionally request specific divisions by division name"),
+    ),
+    'AuthzDivisionCursorListing',
+    summary="Retrieve a list of all divisions defined for the organization with cursor",
+    paging="next_uri",
+)
+_post_authorization_division_object = _Op(
+    "postAuthorizationDivisionObject",
+    "post_authorization_division_object",
+    "POST",
+    "/api/v2/authorization/divisions/{divisionId}/objects/{objectType}",
+    ("Authorization", "Objects", ),
+    (
+        _P("division_id", "divisionId", "path", "str", True, "Division ID"),
+        _P("object_type", "objectType", "path", "str", True, "The type of the objects. Must be one of the valid object types"),
+        _P("body", "body", "body", "list[str]", True, "Object Id List"),
+    ),
+    None,
+    summary="Assign a list of objects to a division",
+)
+_post_authorization_division_restore = _Op(
+    "postAuthorizationDivisionRestore",
+    "post_authorization_division_restore",
+    "POST",
+    "/api/v2/authorization/divisions/{divisionId}/restore",
+    ("Authorization", "Objects", ),
+    (
+        _P("division_id", "divisionId", "path", "str", True, "Division ID"),
+        _P("body", "body", "body", "AuthzDivision", True, "Recreated division data"),
+    ),
+    'AuthzDivision',
+    summary="Recreate a previously deleted division.",
+)
+_post_authorization_divisions = _Op(
+    "postAuthorizationDivisions",
+    "post_authorization_divisions",
+    "POST",
+    "/api/v2/authorization/divisions",
+    ("Authorization", "Objects", ),
+    (
+        _P("body", "body", "body", "AuthzDivision", True, "Division"),
+    ),
+    'AuthzDivision',
+    summary="Create a division.",
+)
+_put_authorization_division = _Op(
+    "putAuthorizationDivision",
+    "put_authorization_division",
+    "PUT",
+    "/api/v2/authorization/divisions/{divisionId}",
+    ("Authorization", "Objects", ),
+    (
+        _P("division_id", "divisionId", "path", "str", True, "Division ID"),
+        _P("body", "body", "body", "AuthzDivision", True, "Updated division data"),
+    ),
+    'AuthzDivision',
+    summary="Update a division.",
+)
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = ()
 
 

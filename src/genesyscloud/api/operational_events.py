@@ -73,7 +73,8 @@ _post_usage_events_query = _Op(
     paging="next_uri",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_usage_events_definition, _get_usage_events_definitions, _post_usage_events_aggregates_query, _post_usage_events_query, )
 
 

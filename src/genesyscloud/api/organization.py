@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .groups import _get_fieldconfig
 
 if TYPE_CHECKING:
     from genesyscloud.models.embedded_integration import EmbeddedIntegration
@@ -29,6 +28,19 @@ if TYPE_CHECKING:
 
 __all__ = ["OrganizationAPI", "AsyncOrganizationAPI", "OPERATIONS"]
 
+_get_fieldconfig = _Op(
+    "getFieldconfig",
+    "get_fieldconfig",
+    "GET",
+    "/api/v2/fieldconfig",
+    ("Groups", "Organization", "Users", ),
+    (
+        _P("type", "type", "query", "str", True, "Field type"),
+    ),
+    'FieldConfig',
+    summary="Fetch field config for an entity type",
+    deprecated=True,
+)
 _get_organizations_authentication_settings = _Op(
     "getOrganizationsAuthenticationSettings",
     "get_organizations_authentication_settings",
@@ -252,7 +264,8 @@ _put_organizations_whitelist = _Op(
     deprecated=True,
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_organizations_authentication_settings, _get_organizations_embeddedintegration, _get_organizations_ipaddressauthentication, _get_organizations_limits_changerequest, _get_organizations_limits_changerequests, _get_organizations_limits_docs, _get_organizations_limits_docs_freetrial, _get_organizations_limits_namespace, _get_organizations_limits_namespace_defaults, _get_organizations_limits_namespaces, _get_organizations_me, _get_organizations_whitelist, _patch_organizations_authentication_settings, _patch_organizations_feature, _put_organizations_embeddedintegration, _put_organizations_ipaddressauthentication, _put_organizations_me, _put_organizations_whitelist, )
 
 

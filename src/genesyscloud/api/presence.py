@@ -372,7 +372,8 @@ _put_users_presences_bulk = _Op(
     summary="Update bulk user Presences",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_presence_definition, _delete_presence_source, _delete_presencedefinition, _get_presence_definition, _get_presence_definitions, _get_presence_settings, _get_presence_source, _get_presence_sources, _get_presence_user_primarysource, _get_presencedefinition, _get_presencedefinitions, _get_systempresences, _get_user_presence, _get_user_presences_purecloud, _get_users_presence_bulk, _get_users_presences_purecloud_bulk, _patch_user_presence, _patch_user_presences_purecloud, _post_presence_definitions, _post_presence_sources, _post_presencedefinitions, _put_presence_definition, _put_presence_settings, _put_presence_source, _put_presence_user_primarysource, _put_presencedefinition, _put_users_presences_bulk, )
 
 

@@ -200,7 +200,8 @@ _put_processautomation_trigger = _Op(
     summary="Update a Trigger",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_processautomation_scheduledtrigger, _delete_processautomation_trigger, _get_processautomation_scheduledtrigger, _get_processautomation_scheduledtriggers, _get_processautomation_trigger, _get_processautomation_triggers, _get_processautomation_triggers_topics, _post_processautomation_scheduledtriggers, _post_processautomation_trigger_test, _post_processautomation_triggers, _post_processautomation_triggers_topic_test, _put_processautomation_scheduledtrigger, _put_processautomation_trigger, )
 
 

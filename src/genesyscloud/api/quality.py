@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .analytics import _delete_analytics_evaluations_aggregates_job, _delete_analytics_surveys_aggregates_job, _get_analytics_evaluations_aggregates_job, _get_analytics_evaluations_aggregates_job_results, _get_analytics_surveys_aggregates_job, _get_analytics_surveys_aggregates_job_results, _post_analytics_evaluations_aggregates_jobs, _post_analytics_evaluations_aggregates_query, _post_analytics_surveys_aggregates_jobs, _post_analytics_surveys_aggregates_query
 
 if TYPE_CHECKING:
     from genesyscloud.models.agent_activity_entity_listing import AgentActivityEntityListing
@@ -62,6 +61,30 @@ if TYPE_CHECKING:
 
 __all__ = ["QualityAPI", "AsyncQualityAPI", "OPERATIONS"]
 
+_delete_analytics_evaluations_aggregates_job = _Op(
+    "deleteAnalyticsEvaluationsAggregatesJob",
+    "delete_analytics_evaluations_aggregates_job",
+    "DELETE",
+    "/api/v2/analytics/evaluations/aggregates/jobs/{jobId}",
+    ("Analytics", "Quality", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    None,
+    summary="Delete/cancel an async request for evaluation aggregates",
+)
+_delete_analytics_surveys_aggregates_job = _Op(
+    "deleteAnalyticsSurveysAggregatesJob",
+    "delete_analytics_surveys_aggregates_job",
+    "DELETE",
+    "/api/v2/analytics/surveys/aggregates/jobs/{jobId}",
+    ("Analytics", "Quality", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    None,
+    summary="Delete/cancel an async request for survey aggregates",
+)
 _delete_quality_calibration = _Op(
     "deleteQualityCalibration",
     "delete_quality_calibration",
@@ -138,6 +161,58 @@ _delete_quality_program_agentscoringrule = _Op(
     ),
     None,
     summary="Delete an Agent Scoring Rule",
+)
+_get_analytics_evaluations_aggregates_job = _Op(
+    "getAnalyticsEvaluationsAggregatesJob",
+    "get_analytics_evaluations_aggregates_job",
+    "GET",
+    "/api/v2/analytics/evaluations/aggregates/jobs/{jobId}",
+    ("Analytics", "Quality", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AsyncQueryStatus',
+    summary="Get status for async query for evaluation aggregates",
+)
+_get_analytics_evaluations_aggregates_job_results = _Op(
+    "getAnalyticsEvaluationsAggregatesJobResults",
+    "get_analytics_evaluations_aggregates_job_results",
+    "GET",
+    "/api/v2/analytics/evaluations/aggregates/jobs/{jobId}/results",
+    ("Analytics", "Quality", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+        _P("cursor", "cursor", "query", "str", False, "Cursor token to retrieve next page"),
+    ),
+    'EvaluationAsyncAggregateQueryResponse',
+    summary="Fetch a page of results for an async aggregates query",
+    paging="cursor",
+)
+_get_analytics_surveys_aggregates_job = _Op(
+    "getAnalyticsSurveysAggregatesJob",
+    "get_analytics_surveys_aggregates_job",
+    "GET",
+    "/api/v2/analytics/surveys/aggregates/jobs/{jobId}",
+    ("Analytics", "Quality", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AsyncQueryStatus',
+    summary="Get status for async query for survey aggregates",
+)
+_get_analytics_surveys_aggregates_job_results = _Op(
+    "getAnalyticsSurveysAggregatesJobResults",
+    "get_analytics_surveys_aggregates_job_results",
+    "GET",
+    "/api/v2/analytics/surveys/aggregates/jobs/{jobId}/results",
+    ("Analytics", "Quality", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+        _P("cursor", "cursor", "query", "str", False, "Cursor token to retrieve next page"),
+    ),
+    'SurveyAsyncAggregateQueryResponse',
+    summary="Fetch a page of results for an async aggregates query",
+    paging="cursor",
 )
 _get_quality_agents_activity = _Op(
     "getQualityAgentsActivity",
@@ -715,6 +790,54 @@ _patch_quality_forms_survey = _Op(
     'SurveyForm',
     summary="Disable a particular version of a survey form and invalidates any invitations that have already been sent to customers using this version of the form.",
 )
+_post_analytics_evaluations_aggregates_jobs = _Op(
+    "postAnalyticsEvaluationsAggregatesJobs",
+    "post_analytics_evaluations_aggregates_jobs",
+    "POST",
+    "/api/v2/analytics/evaluations/aggregates/jobs",
+    ("Analytics", "Quality", ),
+    (
+        _P("body", "body", "body", "EvaluationAsyncAggregationQuery", True, "query"),
+    ),
+    'AsyncQueryResponse',
+    summary="Query for evaluation aggregates asynchronously",
+)
+_post_analytics_evaluations_aggregates_query = _Op(
+    "postAnalyticsEvaluationsAggregatesQuery",
+    "post_analytics_evaluations_aggregates_query",
+    "POST",
+    "/api/v2/analytics/evaluations/aggregates/query",
+    ("Analytics", "Quality", ),
+    (
+        _P("body", "body", "body", "EvaluationAggregationQuery", True, "query"),
+    ),
+    'EvaluationAggregateQueryResponse',
+    summary="Query for evaluation aggregates",
+)
+_post_analytics_surveys_aggregates_jobs = _Op(
+    "postAnalyticsSurveysAggregatesJobs",
+    "post_analytics_surveys_aggregates_jobs",
+    "POST",
+    "/api/v2/analytics/surveys/aggregates/jobs",
+    ("Analytics", "Quality", ),
+    (
+        _P("body", "body", "body", "SurveyAsyncAggregationQuery", True, "query"),
+    ),
+    'AsyncQueryResponse',
+    summary="Query for survey aggregates asynchronously",
+)
+_post_analytics_surveys_aggregates_query = _Op(
+    "postAnalyticsSurveysAggregatesQuery",
+    "post_analytics_surveys_aggregates_query",
+    "POST",
+    "/api/v2/analytics/surveys/aggregates/query",
+    ("Analytics", "Quality", ),
+    (
+        _P("body", "body", "body", "SurveyAggregationQuery", True, "query"),
+    ),
+    'SurveyAggregateQueryResponse',
+    summary="Query for survey aggregates",
+)
 _post_quality_calibrations = _Op(
     "postQualityCalibrations",
     "post_quality_calibrations",
@@ -1012,7 +1135,8 @@ _put_quality_surveys_scorable = _Op(
     secured=False,
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_quality_calibration, _delete_quality_conversation_evaluation, _delete_quality_form, _delete_quality_forms_evaluation, _delete_quality_forms_survey, _delete_quality_program_agentscoringrule, _get_quality_agents_activity, _get_quality_calibration, _get_quality_calibrations, _get_quality_conversation_evaluation, _get_quality_conversation_surveys, _get_quality_conversations_audits_query_transaction_id, _get_quality_conversations_audits_query_transaction_id_results, _get_quality_evaluations_query, _get_quality_evaluators_activity, _get_quality_form, _get_quality_form_versions, _get_quality_forms, _get_quality_forms_evaluation, _get_quality_forms_evaluation_versions, _get_quality_forms_evaluations, _get_quality_forms_evaluations_bulk, _get_quality_forms_evaluations_bulk_contexts, _get_quality_forms_survey, _get_quality_forms_survey_versions, _get_quality_forms_surveys, _get_quality_forms_surveys_bulk, _get_quality_forms_surveys_bulk_contexts, _get_quality_program_agentscoringrule, _get_quality_program_agentscoringrules, _get_quality_publishedform, _get_quality_publishedforms, _get_quality_publishedforms_evaluation, _get_quality_publishedforms_evaluations, _get_quality_publishedforms_evaluations_divisionview, _get_quality_publishedforms_evaluations_divisionviews, _get_quality_publishedforms_survey, _get_quality_publishedforms_surveys, _get_quality_publishedforms_surveys_divisionview, _get_quality_publishedforms_surveys_divisionviews, _get_quality_survey, _get_quality_surveys_scorable, _patch_quality_forms_survey, _post_quality_calibrations, _post_quality_conversation_evaluations, _post_quality_conversations_audits_query, _post_quality_evaluations_aggregates_query_me, _post_quality_evaluations_scoring, _post_quality_evaluations_search, _post_quality_forms, _post_quality_forms_evaluations, _post_quality_forms_surveys, _post_quality_program_agentscoringrules, _post_quality_publishedforms, _post_quality_publishedforms_evaluations, _post_quality_publishedforms_surveys, _post_quality_surveys, _post_quality_surveys_scoring, _put_quality_calibration, _put_quality_conversation_evaluation, _put_quality_form, _put_quality_forms_evaluation, _put_quality_forms_evaluation_aiscoring_settings, _put_quality_forms_survey, _put_quality_program_agentscoringrule, _put_quality_surveys_scorable, )
 
 

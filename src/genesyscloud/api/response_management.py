@@ -348,7 +348,8 @@ _put_responsemanagement_responseasset = _Op(
     summary="Update response asset",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_responsemanagement_library, _delete_responsemanagement_response, _delete_responsemanagement_responseasset, _get_responsemanagement_libraries, _get_responsemanagement_libraries_divisionview, _get_responsemanagement_libraries_divisionviews, _get_responsemanagement_library, _get_responsemanagement_response, _get_responsemanagement_responseasset, _get_responsemanagement_responseassets_status_status_id, _get_responsemanagement_responses, _get_responsemanagement_responses_divisionview, _post_responsemanagement_libraries, _post_responsemanagement_libraries_bulk, _post_responsemanagement_libraries_query, _post_responsemanagement_responseassets_bulk, _post_responsemanagement_responseassets_search, _post_responsemanagement_responseassets_uploads, _post_responsemanagement_responses, _post_responsemanagement_responses_divisionviews_query, _post_responsemanagement_responses_query, _put_responsemanagement_library, _put_responsemanagement_response, _put_responsemanagement_responseasset, )
 
 

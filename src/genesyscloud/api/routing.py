@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .analytics import _post_analytics_queues_observations_query, _post_analytics_routing_activity_query
 
 if TYPE_CHECKING:
     from genesyscloud.models.agent_direct_routing_backup_settings import AgentDirectRoutingBackupSettings
@@ -1831,6 +1830,32 @@ _patch_user_routingskills_bulk = _Op(
     'UserSkillEntityListing',
     summary="Assign multiple routing skills to a user",
 )
+_post_analytics_queues_observations_query = _Op(
+    "postAnalyticsQueuesObservationsQuery",
+    "post_analytics_queues_observations_query",
+    "POST",
+    "/api/v2/analytics/queues/observations/query",
+    ("Analytics", "Routing", ),
+    (
+        _P("body", "body", "body", "QueueObservationQuery", True, "query"),
+    ),
+    'QueueObservationQueryResponse',
+    summary="Query for queue observations",
+)
+_post_analytics_routing_activity_query = _Op(
+    "postAnalyticsRoutingActivityQuery",
+    "post_analytics_routing_activity_query",
+    "POST",
+    "/api/v2/analytics/routing/activity/query",
+    ("Analytics", "Routing", ),
+    (
+        _P("body", "body", "body", "RoutingActivityQuery", True, "query"),
+        _P("page_size", "pageSize", "query", "int", False, "The desired page size"),
+        _P("page_number", "pageNumber", "query", "int", False, "The desired page number"),
+    ),
+    'RoutingActivityResponse',
+    summary="Query for user activity observations",
+)
 _post_routing_assessments = _Op(
     "postRoutingAssessments",
     "post_routing_assessments",
@@ -2436,7 +2461,8 @@ _put_user_routingskills_bulk = _Op(
     summary="Assign multiple routing skills to a user, replacing any current assignments",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_routing_assessment, _delete_routing_directroutingbackup_settings_me, _delete_routing_email_domain, _delete_routing_email_domain_route, _delete_routing_email_outbound_domain, _delete_routing_email_setting_email_setting_id, _delete_routing_language, _delete_routing_predictor, _delete_routing_predictors_keyperformanceindicator, _delete_routing_queue, _delete_routing_queue_member, _delete_routing_queue_user, _delete_routing_queue_wrapupcode, _delete_routing_settings, _delete_routing_skill, _delete_routing_skillexpression, _delete_routing_skillexpressions, _delete_routing_skillgroup, _delete_routing_sms_address, _delete_routing_sms_phonenumber, _delete_routing_user_directroutingbackup_settings, _delete_routing_user_utilization, _delete_routing_utilization, _delete_routing_utilization_label, _delete_routing_wrapupcode, _delete_user_routinglanguage, _delete_user_routingskill, _get_routing_assessment, _get_routing_assessments, _get_routing_assessments_job, _get_routing_assessments_jobs, _get_routing_availablemediatypes, _get_routing_directroutingbackup_settings_me, _get_routing_email_domain, _get_routing_email_domain_dkim, _get_routing_email_domain_mailfrom, _get_routing_email_domain_route, _get_routing_email_domain_route_identityresolution, _get_routing_email_domain_routes, _get_routing_email_domain_verification, _get_routing_email_domains, _get_routing_email_outbound_domain, _get_routing_email_outbound_domain_activation, _get_routing_email_outbound_domains, _get_routing_email_setting, _get_routing_email_setting_email_setting_id, _get_routing_email_setup, _get_routing_language, _get_routing_languages, _get_routing_message_recipient, _get_routing_message_recipients, _get_routing_predictor, _get_routing_predictor_model_features, _get_routing_predictor_models, _get_routing_predictors, _get_routing_predictors_keyperformanceindicator, _get_routing_predictors_keyperformanceindicators, _get_routing_predictors_keyperformanceindicatortypes, _get_routing_queue, _get_routing_queue_assistant, _get_routing_queue_comparisonperiod, _get_routing_queue_comparisonperiods, _get_routing_queue_estimatedwaittime, _get_routing_queue_identityresolution, _get_routing_queue_mediatype_estimatedwaittime, _get_routing_queue_members, _get_routing_queue_users, _get_routing_queue_wrapupcodes, _get_routing_queues, _get_routing_queues_divisionviews, _get_routing_queues_divisionviews_all, _get_routing_queues_me, _get_routing_settings, _get_routing_settings_contactcenter, _get_routing_settings_transcription, _get_routing_skill, _get_routing_skillexpression, _get_routing_skillexpressions, _get_routing_skillexpressions_queue_queue_id, _get_routing_skillgroup, _get_routing_skillgroup_members, _get_routing_skillgroup_members_divisions, _get_routing_skillgroups, _get_routing_skills, _get_routing_sms_address, _get_routing_sms_addresses, _get_routing_sms_availablephonenumbers, _get_routing_sms_identityresolution_phonenumber, _get_routing_sms_phonenumber, _get_routing_sms_phonenumbers, _get_routing_user_directroutingbackup_settings, _get_routing_user_utilization, _get_routing_utilization, _get_routing_utilization_label, _get_routing_utilization_label_agents, _get_routing_utilization_labels, _get_routing_wrapupcode, _get_routing_wrapupcodes, _get_routing_wrapupcodes_divisionview, _get_routing_wrapupcodes_divisionviews, _get_user_queues, _get_user_routinglanguages, _get_user_routingskills, _get_user_skillgroups, _patch_routing_conversation, _patch_routing_email_domain, _patch_routing_email_domain_validate, _patch_routing_email_outbound_domain, _patch_routing_email_setting_email_setting_id, _patch_routing_predictor, _patch_routing_predictors_keyperformanceindicator, _patch_routing_queue_member, _patch_routing_queue_members, _patch_routing_queue_user, _patch_routing_queue_users, _patch_routing_settings_contactcenter, _patch_routing_settings_transcription, _patch_routing_skill, _patch_routing_skillgroup, _patch_routing_sms_phonenumber, _patch_user_queue, _patch_user_queues, _patch_user_routinglanguage, _patch_user_routinglanguages_bulk, _patch_user_routingskills_bulk, _post_routing_assessments, _post_routing_assessments_jobs, _post_routing_email_domain_dkim, _post_routing_email_domain_mailfrom, _post_routing_email_domain_routes, _post_routing_email_domain_testconnection, _post_routing_email_domain_verification, _post_routing_email_domains, _post_routing_email_outbound_domain_testconnection, _post_routing_email_outbound_domains, _post_routing_email_outbound_domains_simulated, _post_routing_email_setting, _post_routing_languages, _post_routing_predictors, _post_routing_predictors_keyperformanceindicators, _post_routing_queue_members, _post_routing_queue_users, _post_routing_queue_wrapupcodes, _post_routing_queues, _post_routing_skillexpressions_validate, _post_routing_skillgroup_members_divisions, _post_routing_skillgroups, _post_routing_skills, _post_routing_sms_addresses, _post_routing_sms_phonenumbers, _post_routing_sms_phonenumbers_alphanumeric, _post_routing_sms_phonenumbers_import, _post_routing_utilization_labels, _post_routing_wrapupcodes, _post_user_routinglanguages, _post_user_routingskills, _put_routing_directroutingbackup_settings_me, _put_routing_email_domain_route, _put_routing_email_domain_route_identityresolution, _put_routing_email_outbound_domain_activation, _put_routing_message_recipient, _put_routing_queue, _put_routing_queue_identityresolution, _put_routing_settings, _put_routing_settings_transcription, _put_routing_sms_identityresolution_phonenumber, _put_routing_user_directroutingbackup_settings, _put_routing_user_utilization, _put_routing_utilization, _put_routing_utilization_label, _put_routing_wrapupcode, _put_user_routingskill, _put_user_routingskills_bulk, )
 
 

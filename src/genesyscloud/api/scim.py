@@ -471,7 +471,8 @@ _put_scim_v2_user = _Op(
     produces=("application/scim+json", "application/json", ),
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_scim_user, _delete_scim_v2_user, _get_scim_group, _get_scim_groups, _get_scim_resourcetype, _get_scim_resourcetypes, _get_scim_schema, _get_scim_schemas, _get_scim_serviceproviderconfig, _get_scim_user, _get_scim_users, _get_scim_v2_group, _get_scim_v2_groups, _get_scim_v2_resourcetype, _get_scim_v2_resourcetypes, _get_scim_v2_schema, _get_scim_v2_schemas, _get_scim_v2_serviceproviderconfig, _get_scim_v2_user, _get_scim_v2_users, _patch_scim_group, _patch_scim_user, _patch_scim_v2_group, _patch_scim_v2_user, _post_scim_users, _post_scim_v2_users, _put_scim_group, _put_scim_user, _put_scim_v2_group, _put_scim_v2_user, )
 
 

@@ -159,7 +159,8 @@ _put_screenmonitors_settings = _Op(
     summary="Update the Screen Monitor Settings for the Organization",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_conversation_participant_screenmonitors_session, _delete_user_screenmonitors_session, _get_conversation_participant_screenmonitors_session, _get_screenmonitors_sessions_details, _get_screenmonitors_settings, _get_screenmonitors_user_sessions, _get_user_screenmonitors_session, _post_conversation_participant_screenmonitors_sessions, _post_screenmonitors_sessions_users_details, _post_user_screenmonitors_sessions, _put_screenmonitors_settings, )
 
 

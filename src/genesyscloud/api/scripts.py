@@ -257,7 +257,8 @@ _post_scripts_published = _Op(
     summary="Publish a script.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_script, _get_script_page, _get_script_pages, _get_scripts, _get_scripts_divisionviews, _get_scripts_published, _get_scripts_published_divisionview_variables, _get_scripts_published_divisionviews, _get_scripts_published_script_id, _get_scripts_published_script_id_page, _get_scripts_published_script_id_pages, _get_scripts_published_script_id_variables, _get_scripts_upload_status, _post_script_export, _post_scripts_published, )
 
 

@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .conversations import _post_conversations_customattributes_search, _post_conversations_participants_attributes_search
-from .groups import _get_groups_search, _post_groups_search
-from .locations import _get_locations_search, _post_locations_search
 
 if TYPE_CHECKING:
     from genesyscloud.models.conversation_custom_attributes_search_request import ConversationCustomAttributesSearchRequest
@@ -69,6 +66,34 @@ _get_documentation_search = _Op(
     'DocumentationSearchResponse',
     summary="Search documentation using the q64 value returned from a previous search",
     secured=False,
+    paging="search",
+)
+_get_groups_search = _Op(
+    "getGroupsSearch",
+    "get_groups_search",
+    "GET",
+    "/api/v2/groups/search",
+    ("Groups", "Search", ),
+    (
+        _P("q64", "q64", "query", "str", True, "q64"),
+        _P("expand", "expand", "query", "list[str]", False, "expand"),
+    ),
+    'GroupsSearchResponse',
+    summary="Search groups using the q64 value returned from a previous search",
+    paging="search",
+)
+_get_locations_search = _Op(
+    "getLocationsSearch",
+    "get_locations_search",
+    "GET",
+    "/api/v2/locations/search",
+    ("Locations", "Search", ),
+    (
+        _P("q64", "q64", "query", "str", True, "q64"),
+        _P("expand", "expand", "query", "list[str]", False, "Provides more details about a specified resource"),
+    ),
+    'LocationsSearchResponse',
+    summary="Search locations using the q64 value returned from a previous search",
     paging="search",
 )
 _get_search = _Op(
@@ -144,6 +169,31 @@ _get_voicemail_search = _Op(
     summary="Search voicemails using the q64 value returned from a previous search",
     paging="search",
 )
+_post_conversations_customattributes_search = _Op(
+    "postConversationsCustomattributesSearch",
+    "post_conversations_customattributes_search",
+    "POST",
+    "/api/v2/conversations/customattributes/search",
+    ("Conversations", "Search", ),
+    (
+        _P("body", "body", "body", "ConversationCustomAttributesSearchRequest", True, "Search request options"),
+    ),
+    'JsonSearchResponse',
+    summary="Search resources.",
+    paging="body",
+)
+_post_conversations_participants_attributes_search = _Op(
+    "postConversationsParticipantsAttributesSearch",
+    "post_conversations_participants_attributes_search",
+    "POST",
+    "/api/v2/conversations/participants/attributes/search",
+    ("Conversations", "Search", ),
+    (
+        _P("body", "body", "body", "ConversationParticipantSearchRequest", True, "Search request options"),
+    ),
+    'JsonCursorSearchResponse',
+    summary="Search conversations",
+)
 _post_documentation_all_search = _Op(
     "postDocumentationAllSearch",
     "post_documentation_all_search",
@@ -184,6 +234,32 @@ _post_documentation_search = _Op(
     'DocumentationSearchResponse',
     summary="Search documentation",
     secured=False,
+    paging="body",
+)
+_post_groups_search = _Op(
+    "postGroupsSearch",
+    "post_groups_search",
+    "POST",
+    "/api/v2/groups/search",
+    ("Groups", "Search", ),
+    (
+        _P("body", "body", "body", "GroupSearchRequest", True, "Search request options"),
+    ),
+    'GroupsSearchResponse',
+    summary="Search groups",
+    paging="body",
+)
+_post_locations_search = _Op(
+    "postLocationsSearch",
+    "post_locations_search",
+    "POST",
+    "/api/v2/locations/search",
+    ("Locations", "Search", ),
+    (
+        _P("body", "body", "body", "LocationSearchRequest", True, "Search request options"),
+    ),
+    'LocationsSearchResponse',
+    summary="Search locations",
     paging="body",
 )
 _post_search = _Op(
@@ -318,7 +394,8 @@ _post_voicemail_search = _Op(
     paging="body",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_documentation_gkn_search, _get_documentation_search, _get_search, _get_search_suggest, _get_telephony_providers_edges_sites_search, _get_users_search, _get_voicemail_search, _post_documentation_all_search, _post_documentation_gkn_search, _post_documentation_search, _post_search, _post_search_suggest, _post_speechandtextanalytics_transcripts_search, _post_teams_search, _post_telephony_providers_edges_sites_search, _post_users_search, _post_users_search_conversation_target, _post_users_search_queuemembers_manage, _post_users_search_teams_assign, _post_voicemail_search, )
 
 

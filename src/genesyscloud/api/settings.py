@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .agent_ui import _delete_users_agentui_agents_autoanswer_agent_id_settings, _get_users_agentui_agents_autoanswer_agent_id_settings, _patch_users_agentui_agents_autoanswer_agent_id_settings, _put_users_agentui_agents_autoanswer_agent_id_settings
-from .emails import _delete_emails_settings_threading, _get_emails_settings, _get_emails_settings_threading, _patch_emails_settings, _patch_emails_settings_threading
 
 if TYPE_CHECKING:
     from genesyscloud.models.auto_answer_settings import AutoAnswerSettings
@@ -24,6 +22,17 @@ if TYPE_CHECKING:
 
 __all__ = ["SettingsAPI", "AsyncSettingsAPI", "OPERATIONS"]
 
+_delete_emails_settings_threading = _Op(
+    "deleteEmailsSettingsThreading",
+    "delete_emails_settings_threading",
+    "DELETE",
+    "/api/v2/emails/settings/threading",
+    ("Emails", "Settings", ),
+    (
+    ),
+    None,
+    summary="Reset email threading settings to default",
+)
 _delete_externalcontacts_settings = _Op(
     "deleteExternalcontactsSettings",
     "delete_externalcontacts_settings",
@@ -34,6 +43,40 @@ _delete_externalcontacts_settings = _Op(
     ),
     'UpdatedSettingsResponse',
     summary="Delete settings",
+)
+_delete_users_agentui_agents_autoanswer_agent_id_settings = _Op(
+    "deleteUsersAgentuiAgentsAutoanswerAgentIdSettings",
+    "delete_users_agentui_agents_autoanswer_agent_id_settings",
+    "DELETE",
+    "/api/v2/users/agentui/agents/autoanswer/{agentId}/settings",
+    ("Agent UI", "Settings", ),
+    (
+        _P("agent_id", "agentId", "path", "str", True, "The agent to apply the auto answer settings to"),
+    ),
+    None,
+    summary="Delete agent auto answer settings",
+)
+_get_emails_settings = _Op(
+    "getEmailsSettings",
+    "get_emails_settings",
+    "GET",
+    "/api/v2/emails/settings",
+    ("Emails", "Settings", ),
+    (
+    ),
+    'EmailSettings',
+    summary="Get email Contact Center settings",
+)
+_get_emails_settings_threading = _Op(
+    "getEmailsSettingsThreading",
+    "get_emails_settings_threading",
+    "GET",
+    "/api/v2/emails/settings/threading",
+    ("Emails", "Settings", ),
+    (
+    ),
+    'EmailThreadingSettings',
+    summary="Get email threading settings",
 )
 _get_externalcontacts_settings = _Op(
     "getExternalcontactsSettings",
@@ -57,6 +100,42 @@ _get_settings_executiondata = _Op(
     'ExecutionDataGlobalSettingsResponse',
     summary="Get the execution history enabled setting.",
 )
+_get_users_agentui_agents_autoanswer_agent_id_settings = _Op(
+    "getUsersAgentuiAgentsAutoanswerAgentIdSettings",
+    "get_users_agentui_agents_autoanswer_agent_id_settings",
+    "GET",
+    "/api/v2/users/agentui/agents/autoanswer/{agentId}/settings",
+    ("Agent UI", "Settings", ),
+    (
+        _P("agent_id", "agentId", "path", "str", True, "The agent to apply the auto answer settings to"),
+    ),
+    'AutoAnswerSettings',
+    summary="Get agent auto answer settings",
+)
+_patch_emails_settings = _Op(
+    "patchEmailsSettings",
+    "patch_emails_settings",
+    "PATCH",
+    "/api/v2/emails/settings",
+    ("Emails", "Settings", ),
+    (
+        _P("body", "body", "body", "EmailSettings", False, ""),
+    ),
+    'EmailSettings',
+    summary="Patch email Contact Center settings",
+)
+_patch_emails_settings_threading = _Op(
+    "patchEmailsSettingsThreading",
+    "patch_emails_settings_threading",
+    "PATCH",
+    "/api/v2/emails/settings/threading",
+    ("Emails", "Settings", ),
+    (
+        _P("body", "body", "body", "EmailThreadingSettings", False, ""),
+    ),
+    'EmailThreadingSettings',
+    summary="Patch email threading settings",
+)
 _patch_settings_executiondata = _Op(
     "patchSettingsExecutiondata",
     "patch_settings_executiondata",
@@ -68,6 +147,19 @@ _patch_settings_executiondata = _Op(
     ),
     'ExecutionDataGlobalSettingsResponse',
     summary="Edit the execution history on off setting.",
+)
+_patch_users_agentui_agents_autoanswer_agent_id_settings = _Op(
+    "patchUsersAgentuiAgentsAutoanswerAgentIdSettings",
+    "patch_users_agentui_agents_autoanswer_agent_id_settings",
+    "PATCH",
+    "/api/v2/users/agentui/agents/autoanswer/{agentId}/settings",
+    ("Agent UI", "Settings", ),
+    (
+        _P("agent_id", "agentId", "path", "str", True, "The agent to apply the auto answer settings to"),
+        _P("body", "body", "body", "AutoAnswerSettings", True, "AutoAnswerSettings"),
+    ),
+    'AutoAnswerSettings',
+    summary="Update agent auto answer settings",
 )
 _put_externalcontacts_settings = _Op(
     "putExternalcontactsSettings",
@@ -81,8 +173,22 @@ _put_externalcontacts_settings = _Op(
     'UpdatedSettingsResponse',
     summary="Set settings",
 )
+_put_users_agentui_agents_autoanswer_agent_id_settings = _Op(
+    "putUsersAgentuiAgentsAutoanswerAgentIdSettings",
+    "put_users_agentui_agents_autoanswer_agent_id_settings",
+    "PUT",
+    "/api/v2/users/agentui/agents/autoanswer/{agentId}/settings",
+    ("Agent UI", "Settings", ),
+    (
+        _P("agent_id", "agentId", "path", "str", True, "The agent to apply the auto answer settings to"),
+        _P("body", "body", "body", "AutoAnswerSettings", True, "AutoAnswerSettings"),
+    ),
+    'AutoAnswerSettings',
+    summary="Set agent auto answer settings",
+)
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_externalcontacts_settings, _get_externalcontacts_settings, _get_settings_executiondata, _patch_settings_executiondata, _put_externalcontacts_settings, )
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .search import _post_speechandtextanalytics_transcripts_search
 
 if TYPE_CHECKING:
     from genesyscloud.models.categories_entity_listing import CategoriesEntityListing
@@ -840,6 +839,19 @@ _post_speechandtextanalytics_topics_testphrase_jobs = _Op(
     'TestTopicPhraseJobs',
     summary="Create new Speech & Text Analytics test topic phrase job",
 )
+_post_speechandtextanalytics_transcripts_search = _Op(
+    "postSpeechandtextanalyticsTranscriptsSearch",
+    "post_speechandtextanalytics_transcripts_search",
+    "POST",
+    "/api/v2/speechandtextanalytics/transcripts/search",
+    ("Search", "Speech &amp; Text Analytics", ),
+    (
+        _P("body", "body", "body", "TranscriptSearchRequest", True, "Search request options"),
+    ),
+    'JsonSearchResponse',
+    summary="Search resources.",
+    paging="body",
+)
 _put_speechandtextanalytics_category = _Op(
     "putSpeechandtextanalyticsCategory",
     "put_speechandtextanalytics_category",
@@ -944,7 +956,8 @@ _put_speechandtextanalytics_topic = _Op(
     summary="Update existing Speech & Text Analytics topic",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_speechandtextanalytics_category, _delete_speechandtextanalytics_dictionaryfeedback_dictionary_feedback_id, _delete_speechandtextanalytics_program, _delete_speechandtextanalytics_reprocessing_job, _delete_speechandtextanalytics_sentimentfeedback, _delete_speechandtextanalytics_sentimentfeedback_sentiment_feedback_id, _delete_speechandtextanalytics_topic, _get_speechandtextanalytics_categories, _get_speechandtextanalytics_category, _get_speechandtextanalytics_conversation, _get_speechandtextanalytics_conversation_categories, _get_speechandtextanalytics_conversation_communication_transcripturl, _get_speechandtextanalytics_conversation_communication_transcripturls, _get_speechandtextanalytics_conversation_sentiments, _get_speechandtextanalytics_conversation_summaries, _get_speechandtextanalytics_dictionaryfeedback, _get_speechandtextanalytics_dictionaryfeedback_dictionary_feedback_id, _get_speechandtextanalytics_program, _get_speechandtextanalytics_program_mappings, _get_speechandtextanalytics_program_settings_insights, _get_speechandtextanalytics_program_settings_processing, _get_speechandtextanalytics_program_transcriptionengines, _get_speechandtextanalytics_programs, _get_speechandtextanalytics_programs_general_job, _get_speechandtextanalytics_programs_mappings, _get_speechandtextanalytics_programs_publishjob, _get_speechandtextanalytics_programs_settings_insights, _get_speechandtextanalytics_programs_settings_processing, _get_speechandtextanalytics_programs_topiclinks_job, _get_speechandtextanalytics_programs_transcriptionengines_dialects, _get_speechandtextanalytics_programs_unpublished, _get_speechandtextanalytics_reprocessing_job, _get_speechandtextanalytics_reprocessing_job_interactions, _get_speechandtextanalytics_reprocessing_jobs, _get_speechandtextanalytics_sentiment_dialects, _get_speechandtextanalytics_sentimentfeedback, _get_speechandtextanalytics_settings, _get_speechandtextanalytics_topic, _get_speechandtextanalytics_topics, _get_speechandtextanalytics_topics_dialects, _get_speechandtextanalytics_topics_general, _get_speechandtextanalytics_topics_general_status, _get_speechandtextanalytics_topics_generatedphrases_job, _get_speechandtextanalytics_topics_publishjob, _get_speechandtextanalytics_topics_testphrase_job, _get_speechandtextanalytics_translations_language_conversation, _get_speechandtextanalytics_translations_languages, _patch_speechandtextanalytics_program_settings_processing, _patch_speechandtextanalytics_settings, _post_speechandtextanalytics_categories, _post_speechandtextanalytics_dictionaryfeedback, _post_speechandtextanalytics_programs, _post_speechandtextanalytics_programs_general_jobs, _post_speechandtextanalytics_programs_publishjobs, _post_speechandtextanalytics_reprocessing_jobs, _post_speechandtextanalytics_sentimentfeedback, _post_speechandtextanalytics_topics, _post_speechandtextanalytics_topics_generatedphrases_jobs, _post_speechandtextanalytics_topics_publishjobs, _post_speechandtextanalytics_topics_testphrase_jobs, _put_speechandtextanalytics_category, _put_speechandtextanalytics_dictionaryfeedback_dictionary_feedback_id, _put_speechandtextanalytics_program, _put_speechandtextanalytics_program_mappings, _put_speechandtextanalytics_program_settings_insights, _put_speechandtextanalytics_program_transcriptionengines, _put_speechandtextanalytics_settings, _put_speechandtextanalytics_topic, )
 
 

@@ -62,7 +62,8 @@ _get_stations = _Op(
     paging="page_number",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_station_associateduser, _get_station, _get_stations, )
 
 

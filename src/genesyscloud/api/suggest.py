@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .search import _get_search, _get_search_suggest, _post_search, _post_search_suggest
 
 if TYPE_CHECKING:
     from genesyscloud.models.json_node_search_response import JsonNodeSearchResponse
@@ -19,8 +18,66 @@ if TYPE_CHECKING:
 
 __all__ = ["SuggestAPI", "AsyncSuggestAPI", "OPERATIONS"]
 
+_get_search = _Op(
+    "getSearch",
+    "get_search",
+    "GET",
+    "/api/v2/search",
+    ("Search", "Suggest", ),
+    (
+        _P("q64", "q64", "query", "str", True, "q64"),
+        _P("expand", "expand", "query", "list[str]", False, "Which fields, if any, to expand"),
+        _P("profile", "profile", "query", "bool", False, "profile", default=True),
+    ),
+    'JsonNodeSearchResponse',
+    summary="Search using the q64 value returned from a previous search.",
+    paging="search",
+)
+_get_search_suggest = _Op(
+    "getSearchSuggest",
+    "get_search_suggest",
+    "GET",
+    "/api/v2/search/suggest",
+    ("Search", "Suggest", ),
+    (
+        _P("q64", "q64", "query", "str", True, "q64"),
+        _P("expand", "expand", "query", "list[str]", False, "Which fields, if any, to expand"),
+        _P("profile", "profile", "query", "bool", False, "profile", default=True),
+    ),
+    'JsonNodeSearchResponse',
+    summary="Suggest resources using the q64 value returned from a previous suggest query.",
+    paging="search",
+)
+_post_search = _Op(
+    "postSearch",
+    "post_search",
+    "POST",
+    "/api/v2/search",
+    ("Search", "Suggest", ),
+    (
+        _P("body", "body", "body", "SearchRequest", True, "Search request options"),
+        _P("profile", "profile", "query", "bool", False, "profile", default=True),
+    ),
+    'JsonNodeSearchResponse',
+    summary="Search resources.",
+    paging="body",
+)
+_post_search_suggest = _Op(
+    "postSearchSuggest",
+    "post_search_suggest",
+    "POST",
+    "/api/v2/search/suggest",
+    ("Search", "Suggest", ),
+    (
+        _P("body", "body", "body", "SuggestSearchRequest", True, "Search request options"),
+        _P("profile", "profile", "query", "bool", False, "profile", default=True),
+    ),
+    'JsonNodeSearchResponse',
+    summary="Suggest resources.",
+)
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = ()
 
 

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .analytics import _post_analytics_teams_activity_query
-from .search import _post_teams_search
 
 if TYPE_CHECKING:
     from genesyscloud.models.team import Team
@@ -111,6 +109,20 @@ _patch_team = _Op(
     'Team',
     summary="Update team",
 )
+_post_analytics_teams_activity_query = _Op(
+    "postAnalyticsTeamsActivityQuery",
+    "post_analytics_teams_activity_query",
+    "POST",
+    "/api/v2/analytics/teams/activity/query",
+    ("Analytics", "Teams", ),
+    (
+        _P("body", "body", "body", "TeamActivityQuery", True, "query"),
+        _P("page_size", "pageSize", "query", "int", False, "The desired page size"),
+        _P("page_number", "pageNumber", "query", "int", False, "The desired page number"),
+    ),
+    'TeamActivityResponse',
+    summary="Query for team activity observations",
+)
 _post_team_members = _Op(
     "postTeamMembers",
     "post_team_members",
@@ -136,8 +148,22 @@ _post_teams = _Op(
     'Team',
     summary="Create a team",
 )
+_post_teams_search = _Op(
+    "postTeamsSearch",
+    "post_teams_search",
+    "POST",
+    "/api/v2/teams/search",
+    ("Search", "Teams", ),
+    (
+        _P("body", "body", "body", "TeamSearchRequest", True, "Search request options"),
+    ),
+    'TeamsSearchResponse',
+    summary="Search resources.",
+    paging="body",
+)
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_team, _delete_team_members, _get_team, _get_team_members, _get_teams, _patch_team, _post_team_members, _post_teams, )
 
 

@@ -355,7 +355,8 @@ _put_telephony_settings = _Op(
     summary="Update the global telephony configuration.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_telephony_organization_link_target_organization_id, _get_telephony_agent_greetings, _get_telephony_agents_greetings_me, _get_telephony_calls_metrics, _get_telephony_mediaregions, _get_telephony_numbers_routing, _get_telephony_organization_link, _get_telephony_organization_link_regions, _get_telephony_prefixes, _get_telephony_prefixes_simulate_call, _get_telephony_settings, _get_telephony_sipmessages_conversation, _get_telephony_sipmessages_conversation_headers, _get_telephony_siptraces, _get_telephony_siptraces_download_download_id, _patch_telephony_organization_link_approve_requesting_organization_id, _post_telephony_numbers_routing, _post_telephony_numbers_routing_all, _post_telephony_numbers_routing_reset, _post_telephony_organization_link, _post_telephony_prefixes_bulk, _post_telephony_siptraces_download, _put_telephony_agent_greetings, _put_telephony_agents_greetings_me, _put_telephony_settings, )
 
 

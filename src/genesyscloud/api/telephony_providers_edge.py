@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .search import _get_telephony_providers_edges_sites_search, _post_telephony_providers_edges_sites_search
 
 if TYPE_CHECKING:
     from genesyscloud.models.alertable_presences import AlertablePresences
@@ -1087,6 +1086,20 @@ _get_telephony_providers_edges_sites = _Op(
     summary="Get the list of Sites.",
     paging="page_number",
 )
+_get_telephony_providers_edges_sites_search = _Op(
+    "getTelephonyProvidersEdgesSitesSearch",
+    "get_telephony_providers_edges_sites_search",
+    "GET",
+    "/api/v2/telephony/providers/edges/sites/search",
+    ("Search", "Telephony Providers Edge", ),
+    (
+        _P("q64", "q64", "query", "str", True, "q64"),
+        _P("expand", "expand", "query", "list[str]", False, "expand"),
+    ),
+    'SitesSearchResponse',
+    summary="Search sites using the q64 value returned from a previous search",
+    paging="search",
+)
 _get_telephony_providers_edges_timezones = _Op(
     "getTelephonyProvidersEdgesTimezones",
     "get_telephony_providers_edges_timezones",
@@ -1560,6 +1573,19 @@ _post_telephony_providers_edges_sites = _Op(
     'Site',
     summary="Create a Site.",
 )
+_post_telephony_providers_edges_sites_search = _Op(
+    "postTelephonyProvidersEdgesSitesSearch",
+    "post_telephony_providers_edges_sites_search",
+    "POST",
+    "/api/v2/telephony/providers/edges/sites/search",
+    ("Search", "Telephony Providers Edge", ),
+    (
+        _P("body", "body", "body", "SiteSearchRequest", True, "Search request options"),
+    ),
+    'SitesSearchResponse',
+    summary="Search sites",
+    paging="body",
+)
 _post_telephony_providers_edges_trunkbasesettings = _Op(
     "postTelephonyProvidersEdgesTrunkbasesettings",
     "post_telephony_providers_edges_trunkbasesettings",
@@ -1796,7 +1822,8 @@ _put_telephony_providers_edges_trunkbasesetting = _Op(
     summary="Update a Trunk Base Settings object by ID",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_telephony_providers_edge, _delete_telephony_providers_edge_logicalinterface, _delete_telephony_providers_edge_softwareupdate, _delete_telephony_providers_edges_alertablepresences, _delete_telephony_providers_edges_certificateauthority, _delete_telephony_providers_edges_didpool, _delete_telephony_providers_edges_edgegroup, _delete_telephony_providers_edges_extensionpool, _delete_telephony_providers_edges_phone, _delete_telephony_providers_edges_phonebasesetting, _delete_telephony_providers_edges_site, _delete_telephony_providers_edges_site_outboundroute, _delete_telephony_providers_edges_trunkbasesetting, _get_telephony_providers_edge, _get_telephony_providers_edge_diagnostic_nslookup, _get_telephony_providers_edge_diagnostic_ping, _get_telephony_providers_edge_diagnostic_route, _get_telephony_providers_edge_diagnostic_tracepath, _get_telephony_providers_edge_logicalinterface, _get_telephony_providers_edge_logicalinterfaces, _get_telephony_providers_edge_logs_job, _get_telephony_providers_edge_metrics, _get_telephony_providers_edge_physicalinterface, _get_telephony_providers_edge_physicalinterfaces, _get_telephony_providers_edge_setuppackage, _get_telephony_providers_edge_softwareupdate, _get_telephony_providers_edge_softwareversions, _get_telephony_providers_edge_trunks, _get_telephony_providers_edges, _get_telephony_providers_edges_alertablepresences, _get_telephony_providers_edges_certificateauthorities, _get_telephony_providers_edges_certificateauthority, _get_telephony_providers_edges_did, _get_telephony_providers_edges_didpool, _get_telephony_providers_edges_didpools, _get_telephony_providers_edges_didpools_dids, _get_telephony_providers_edges_dids, _get_telephony_providers_edges_edgegroup, _get_telephony_providers_edges_edgegroup_edgetrunkbase, _get_telephony_providers_edges_edgegroups, _get_telephony_providers_edges_edgeversionreport, _get_telephony_providers_edges_expired, _get_telephony_providers_edges_extension, _get_telephony_providers_edges_extensionpool, _get_telephony_providers_edges_extensionpools, _get_telephony_providers_edges_extensionpools_divisionviews, _get_telephony_providers_edges_extensions, _get_telephony_providers_edges_line, _get_telephony_providers_edges_linebasesetting, _get_telephony_providers_edges_linebasesettings, _get_telephony_providers_edges_lines, _get_telephony_providers_edges_lines_template, _get_telephony_providers_edges_logicalinterfaces, _get_telephony_providers_edges_mediastatistics_conversation, _get_telephony_providers_edges_mediastatistics_conversation_communication, _get_telephony_providers_edges_metrics, _get_telephony_providers_edges_outboundroutes, _get_telephony_providers_edges_phone, _get_telephony_providers_edges_phonebasesetting, _get_telephony_providers_edges_phonebasesettings, _get_telephony_providers_edges_phonebasesettings_availablemetabases, _get_telephony_providers_edges_phonebasesettings_template, _get_telephony_providers_edges_phones, _get_telephony_providers_edges_phones_template, _get_telephony_providers_edges_physicalinterfaces, _get_telephony_providers_edges_site, _get_telephony_providers_edges_site_numberplan, _get_telephony_providers_edges_site_numberplans, _get_telephony_providers_edges_site_numberplans_classifications, _get_telephony_providers_edges_site_outboundroute, _get_telephony_providers_edges_site_outboundroutes, _get_telephony_providers_edges_site_siteconnections, _get_telephony_providers_edges_sites, _get_telephony_providers_edges_timezones, _get_telephony_providers_edges_trunk, _get_telephony_providers_edges_trunk_metrics, _get_telephony_providers_edges_trunkbasesetting, _get_telephony_providers_edges_trunkbasesettings, _get_telephony_providers_edges_trunkbasesettings_availablemetabases, _get_telephony_providers_edges_trunkbasesettings_site_site_id, _get_telephony_providers_edges_trunkbasesettings_template, _get_telephony_providers_edges_trunks, _get_telephony_providers_edges_trunks_metrics, _get_telephony_providers_edges_trunkswithrecording, _patch_telephony_providers_edges_site_siteconnections, _post_telephony_providers_edge_diagnostic_nslookup, _post_telephony_providers_edge_diagnostic_ping, _post_telephony_providers_edge_diagnostic_route, _post_telephony_providers_edge_diagnostic_tracepath, _post_telephony_providers_edge_logicalinterfaces, _post_telephony_providers_edge_logs_job_upload, _post_telephony_providers_edge_logs_jobs, _post_telephony_providers_edge_offlineconfiguration, _post_telephony_providers_edge_reboot, _post_telephony_providers_edge_softwareupdate, _post_telephony_providers_edge_statuscode, _post_telephony_providers_edge_unpair, _post_telephony_providers_edges, _post_telephony_providers_edges_addressvalidation, _post_telephony_providers_edges_certificateauthorities, _post_telephony_providers_edges_didpools, _post_telephony_providers_edges_edgegroups, _post_telephony_providers_edges_extensionpools, _post_telephony_providers_edges_phone_reboot, _post_telephony_providers_edges_phonebasesettings, _post_telephony_providers_edges_phones, _post_telephony_providers_edges_phones_reboot, _post_telephony_providers_edges_site_outboundroutes, _post_telephony_providers_edges_sites, _post_telephony_providers_edges_trunkbasesettings, _post_telephony_providers_edges_trunkbasesettings_search, _post_telephony_providers_edges_trunks_search, _put_telephony_providers_edge, _put_telephony_providers_edge_logicalinterface, _put_telephony_providers_edges_alertablepresences, _put_telephony_providers_edges_certificateauthority, _put_telephony_providers_edges_didpool, _put_telephony_providers_edges_edgegroup, _put_telephony_providers_edges_edgegroup_edgetrunkbase, _put_telephony_providers_edges_extensionpool, _put_telephony_providers_edges_phone, _put_telephony_providers_edges_phonebasesetting, _put_telephony_providers_edges_site, _put_telephony_providers_edges_site_numberplans, _put_telephony_providers_edges_site_outboundroute, _put_telephony_providers_edges_site_siteconnections, _put_telephony_providers_edges_trunkbasesetting, )
 
 

@@ -76,7 +76,8 @@ _post_textbots_bots_execute = _Op(
     summary="Send an intent to a bot to start a dialog/interact with it via text",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_textbots_bots_search, _post_textbots_botflows_session_turns, _post_textbots_botflows_sessions, _post_textbots_bots_execute, )
 
 

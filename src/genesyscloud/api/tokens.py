@@ -87,7 +87,8 @@ _put_tokens_timeout = _Op(
     summary="Update or Enable/Disable the Idle Token Timeout",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_token, _delete_tokens_me, _get_tokens_me, _get_tokens_timeout, _head_tokens_me, _put_tokens_timeout, )
 
 

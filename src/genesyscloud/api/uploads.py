@@ -9,10 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .ai_studio import _post_guides_uploads
-from .gamification import _post_gamification_contests_uploads_prizeimages
-from .integrations import _post_integrations_action_draft_function_upload
-from .knowledge import _get_knowledge_knowledgebase_uploads_urls_job, _post_knowledge_documentuploads, _post_knowledge_knowledgebase_uploads_urls_jobs
 
 if TYPE_CHECKING:
     from genesyscloud.models.create_upload_source_url_job_request import CreateUploadSourceUrlJobRequest
@@ -29,6 +25,81 @@ if TYPE_CHECKING:
 
 __all__ = ["UploadsAPI", "AsyncUploadsAPI", "OPERATIONS"]
 
+_get_knowledge_knowledgebase_uploads_urls_job = _Op(
+    "getKnowledgeKnowledgebaseUploadsUrlsJob",
+    "get_knowledge_knowledgebase_uploads_urls_job",
+    "GET",
+    "/api/v2/knowledge/knowledgebases/{knowledgeBaseId}/uploads/urls/jobs/{jobId}",
+    ("Knowledge", "Uploads", ),
+    (
+        _P("knowledge_base_id", "knowledgeBaseId", "path", "str", True, "Knowledge base ID"),
+        _P("job_id", "jobId", "path", "str", True, "Upload job ID"),
+    ),
+    'GetUploadSourceUrlJobStatusResponse',
+    summary="Get content upload from URL job status",
+)
+_post_gamification_contests_uploads_prizeimages = _Op(
+    "postGamificationContestsUploadsPrizeimages",
+    "post_gamification_contests_uploads_prizeimages",
+    "POST",
+    "/api/v2/gamification/contests/uploads/prizeimages",
+    ("Gamification", "Uploads", ),
+    (
+        _P("body", "body", "body", "GamificationContestPrizeImageUploadUrlRequest", True, "query"),
+    ),
+    'UploadUrlResponse',
+    summary="Generates pre-signed URL to upload a prize image for gamification contests",
+)
+_post_guides_uploads = _Op(
+    "postGuidesUploads",
+    "post_guides_uploads",
+    "POST",
+    "/api/v2/guides/uploads",
+    ("AI Studio", "Uploads", ),
+    (
+        _P("body", "body", "body", "UploadUrlRequest", True, "query"),
+    ),
+    'UploadUrlResponse',
+    summary="Generate presigned URL for uploading a file content to generate guide",
+)
+_post_integrations_action_draft_function_upload = _Op(
+    "postIntegrationsActionDraftFunctionUpload",
+    "post_integrations_action_draft_function_upload",
+    "POST",
+    "/api/v2/integrations/actions/{actionId}/draft/function/upload",
+    ("Integrations", "Uploads", ),
+    (
+        _P("action_id", "actionId", "path", "str", True, "actionId"),
+        _P("body", "body", "body", "FunctionUploadRequest", True, "Input used to request URL upload."),
+    ),
+    'FunctionUploadResponse',
+    summary="Create upload presigned URL for draft function package file.",
+)
+_post_knowledge_documentuploads = _Op(
+    "postKnowledgeDocumentuploads",
+    "post_knowledge_documentuploads",
+    "POST",
+    "/api/v2/knowledge/documentuploads",
+    ("Knowledge", "Uploads", ),
+    (
+        _P("body", "body", "body", "UploadUrlRequest", True, "query"),
+    ),
+    'UploadUrlResponse',
+    summary="Creates a presigned URL for uploading a knowledge import file with a set of documents",
+)
+_post_knowledge_knowledgebase_uploads_urls_jobs = _Op(
+    "postKnowledgeKnowledgebaseUploadsUrlsJobs",
+    "post_knowledge_knowledgebase_uploads_urls_jobs",
+    "POST",
+    "/api/v2/knowledge/knowledgebases/{knowledgeBaseId}/uploads/urls/jobs",
+    ("Knowledge", "Uploads", ),
+    (
+        _P("knowledge_base_id", "knowledgeBaseId", "path", "str", True, "Knowledge base ID"),
+        _P("body", "body", "body", "CreateUploadSourceUrlJobRequest", True, "uploadRequest"),
+    ),
+    'CreateUploadSourceUrlJobResponse',
+    summary="Create content upload from URL job",
+)
 _post_languageunderstanding_miner_uploads = _Op(
     "postLanguageunderstandingMinerUploads",
     "post_languageunderstanding_miner_uploads",
@@ -91,7 +162,8 @@ _post_uploads_workforcemanagement_historicaldata_csv = _Op(
     summary="Creates presigned url for uploading WFM historical data file. Requires data in csv format.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_post_languageunderstanding_miner_uploads, _post_uploads_learning_coverart, _post_uploads_publicassets_images, _post_uploads_recordings, _post_uploads_workforcemanagement_historicaldata_csv, )
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .oauth import _get_oauth_client_usage_query_result, _get_oauth_client_usage_summary, _post_oauth_client_usage_query
 
 if TYPE_CHECKING:
     from genesyscloud.models.api_usage_client_query import ApiUsageClientQuery
@@ -27,6 +26,32 @@ if TYPE_CHECKING:
 
 __all__ = ["UsageAPI", "AsyncUsageAPI", "OPERATIONS"]
 
+_get_oauth_client_usage_query_result = _Op(
+    "getOauthClientUsageQueryResult",
+    "get_oauth_client_usage_query_result",
+    "GET",
+    "/api/v2/oauth/clients/{clientId}/usage/query/results/{executionId}",
+    ("OAuth", "Usage", ),
+    (
+        _P("execution_id", "executionId", "path", "str", True, "ID of the query execution"),
+        _P("client_id", "clientId", "path", "str", True, "Client ID"),
+    ),
+    'ApiUsageQueryResult',
+    summary="Get the results of a usage query",
+)
+_get_oauth_client_usage_summary = _Op(
+    "getOauthClientUsageSummary",
+    "get_oauth_client_usage_summary",
+    "GET",
+    "/api/v2/oauth/clients/{clientId}/usage/summary",
+    ("OAuth", "Usage", ),
+    (
+        _P("client_id", "clientId", "path", "str", True, "Client ID"),
+        _P("days", "days", "query", "str", False, "Previous number of days to query", default='7'),
+    ),
+    'UsageExecutionResult',
+    summary="Get a summary of OAuth client API usage",
+)
 _get_usage_aggregates_query_job = _Op(
     "getUsageAggregatesQueryJob",
     "get_usage_aggregates_query_job",
@@ -85,6 +110,19 @@ _get_usage_simplesearch_execution_id_results = _Op(
     summary="Get the results of a usage search. Number of records to be returned is limited to 20,000 results.",
     paging="cursors_after",
 )
+_post_oauth_client_usage_query = _Op(
+    "postOauthClientUsageQuery",
+    "post_oauth_client_usage_query",
+    "POST",
+    "/api/v2/oauth/clients/{clientId}/usage/query",
+    ("OAuth", "Usage", ),
+    (
+        _P("client_id", "clientId", "path", "str", True, "Client ID"),
+        _P("body", "body", "body", "ApiUsageClientQuery", True, "Query"),
+    ),
+    'UsageExecutionResult',
+    summary="Query for OAuth client API usage",
+)
 _post_usage_aggregates_query_jobs = _Op(
     "postUsageAggregatesQueryJobs",
     "post_usage_aggregates_query_jobs",
@@ -135,7 +173,8 @@ _post_usage_simplesearch = _Op(
     summary="Search organization API Usage",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_usage_aggregates_query_job, _get_usage_client_client_id_aggregates_query_job, _get_usage_query_execution_id_results, _get_usage_simplesearch_execution_id_results, _post_usage_aggregates_query_jobs, _post_usage_client_client_id_aggregates_query_jobs, _post_usage_query, _post_usage_simplesearch, )
 
 

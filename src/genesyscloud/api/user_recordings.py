@@ -98,7 +98,8 @@ _put_userrecording = _Op(
     summary="Update a user recording.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_userrecording, _get_userrecording, _get_userrecording_transcoding, _get_userrecordings, _get_userrecordings_summary, _put_userrecording, )
 
 

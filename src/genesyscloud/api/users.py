@@ -9,12 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .analytics import _delete_analytics_users_aggregates_job, _delete_analytics_users_details_job, _get_analytics_users_aggregates_job, _get_analytics_users_aggregates_job_results, _get_analytics_users_details_job, _get_analytics_users_details_job_results, _get_analytics_users_details_jobs_availability, _post_analytics_users_activity_query, _post_analytics_users_aggregates_jobs, _post_analytics_users_aggregates_query, _post_analytics_users_details_jobs, _post_analytics_users_details_query, _post_analytics_users_observations_query
-from .authorization import _delete_authorization_subject_division_role, _get_authorization_divisionspermitted_me, _get_authorization_divisionspermitted_paged_me, _get_authorization_divisionspermitted_paged_subject_id, _get_authorization_subject, _get_authorization_subjects_me, _get_user_roles, _post_authorization_subject_bulkadd, _post_authorization_subject_bulkremove, _post_authorization_subject_bulkreplace, _post_authorization_subject_division_role, _put_user_roles
-from .geolocation import _get_user_geolocation, _patch_user_geolocation
-from .groups import _get_fieldconfig
-from .routing import _delete_routing_directroutingbackup_settings_me, _delete_routing_user_directroutingbackup_settings, _delete_routing_user_utilization, _delete_user_routinglanguage, _delete_user_routingskill, _get_routing_directroutingbackup_settings_me, _get_routing_user_directroutingbackup_settings, _get_routing_user_utilization, _get_user_queues, _get_user_routinglanguages, _get_user_routingskills, _get_user_skillgroups, _patch_user_queue, _patch_user_queues, _patch_user_routinglanguage, _patch_user_routinglanguages_bulk, _patch_user_routingskills_bulk, _post_user_routinglanguages, _post_user_routingskills, _put_routing_directroutingbackup_settings_me, _put_routing_user_directroutingbackup_settings, _put_routing_user_utilization, _put_user_routingskill, _put_user_routingskills_bulk
-from .search import _get_users_search, _post_users_search, _post_users_search_conversation_target, _post_users_search_queuemembers_manage, _post_users_search_teams_assign
 
 if TYPE_CHECKING:
     from genesyscloud.models.adjacents import Adjacents
@@ -96,6 +90,79 @@ if TYPE_CHECKING:
 
 __all__ = ["UsersAPI", "AsyncUsersAPI", "OPERATIONS"]
 
+_delete_analytics_users_aggregates_job = _Op(
+    "deleteAnalyticsUsersAggregatesJob",
+    "delete_analytics_users_aggregates_job",
+    "DELETE",
+    "/api/v2/analytics/users/aggregates/jobs/{jobId}",
+    ("Analytics", "Users", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    None,
+    summary="Delete/cancel an async request for user aggregates",
+)
+_delete_analytics_users_details_job = _Op(
+    "deleteAnalyticsUsersDetailsJob",
+    "delete_analytics_users_details_job",
+    "DELETE",
+    "/api/v2/analytics/users/details/jobs/{jobId}",
+    ("Analytics", "Users", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    None,
+    summary="Delete/cancel an async request",
+)
+_delete_authorization_subject_division_role = _Op(
+    "deleteAuthorizationSubjectDivisionRole",
+    "delete_authorization_subject_division_role",
+    "DELETE",
+    "/api/v2/authorization/subjects/{subjectId}/divisions/{divisionId}/roles/{roleId}",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "Subject ID (user or group)"),
+        _P("division_id", "divisionId", "path", "str", True, "the id of the division of the grant"),
+        _P("role_id", "roleId", "path", "str", True, "the id of the role of the grant"),
+    ),
+    None,
+    summary="Delete a grant of a role in a division",
+)
+_delete_routing_directroutingbackup_settings_me = _Op(
+    "deleteRoutingDirectroutingbackupSettingsMe",
+    "delete_routing_directroutingbackup_settings_me",
+    "DELETE",
+    "/api/v2/routing/directroutingbackup/settings/me",
+    ("Routing", "Users", ),
+    (
+    ),
+    None,
+    summary="Delete the user's Direct Routing Backup settings and revert to the Direct Routing Queue default.",
+)
+_delete_routing_user_directroutingbackup_settings = _Op(
+    "deleteRoutingUserDirectroutingbackupSettings",
+    "delete_routing_user_directroutingbackup_settings",
+    "DELETE",
+    "/api/v2/routing/users/{userId}/directroutingbackup/settings",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+    ),
+    None,
+    summary="Delete the user's Direct Routing Backup settings and revert to the Direct Routing Queue default.",
+)
+_delete_routing_user_utilization = _Op(
+    "deleteRoutingUserUtilization",
+    "delete_routing_user_utilization",
+    "DELETE",
+    "/api/v2/routing/users/{userId}/utilization",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+    ),
+    None,
+    summary="Delete the user's max utilization settings and revert to the organization-wide default.",
+)
 _delete_user = _Op(
     "deleteUser",
     "delete_user",
@@ -134,6 +201,32 @@ _delete_user_externalid_authority_name_external_key = _Op(
     ),
     None,
     summary="Delete the external identifier for user.",
+)
+_delete_user_routinglanguage = _Op(
+    "deleteUserRoutinglanguage",
+    "delete_user_routinglanguage",
+    "DELETE",
+    "/api/v2/users/{userId}/routinglanguages/{languageId}",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("language_id", "languageId", "path", "str", True, "languageId"),
+    ),
+    None,
+    summary="Remove a routing language from a user",
+)
+_delete_user_routingskill = _Op(
+    "deleteUserRoutingskill",
+    "delete_user_routingskill",
+    "DELETE",
+    "/api/v2/users/{userId}/routingskills/{skillId}",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("skill_id", "skillId", "path", "str", True, "skillId"),
+    ),
+    None,
+    summary="Remove a routing skill from a user",
 )
 _delete_user_station_associatedstation = _Op(
     "deleteUserStationAssociatedstation",
@@ -207,6 +300,156 @@ _delete_users_stations_me_associatedstation = _Op(
     None,
     summary="Clear self associated station",
 )
+_get_analytics_users_aggregates_job = _Op(
+    "getAnalyticsUsersAggregatesJob",
+    "get_analytics_users_aggregates_job",
+    "GET",
+    "/api/v2/analytics/users/aggregates/jobs/{jobId}",
+    ("Analytics", "Users", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AsyncQueryStatus',
+    summary="Get status for async query for user aggregates",
+)
+_get_analytics_users_aggregates_job_results = _Op(
+    "getAnalyticsUsersAggregatesJobResults",
+    "get_analytics_users_aggregates_job_results",
+    "GET",
+    "/api/v2/analytics/users/aggregates/jobs/{jobId}/results",
+    ("Analytics", "Users", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+        _P("cursor", "cursor", "query", "str", False, "Cursor token to retrieve next page"),
+    ),
+    'UserAsyncAggregateQueryResponse',
+    summary="Fetch a page of results for an async aggregates query",
+    paging="cursor",
+)
+_get_analytics_users_details_job = _Op(
+    "getAnalyticsUsersDetailsJob",
+    "get_analytics_users_details_job",
+    "GET",
+    "/api/v2/analytics/users/details/jobs/{jobId}",
+    ("Analytics", "Users", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AsyncQueryStatus',
+    summary="Get status for async query for user details",
+)
+_get_analytics_users_details_job_results = _Op(
+    "getAnalyticsUsersDetailsJobResults",
+    "get_analytics_users_details_job_results",
+    "GET",
+    "/api/v2/analytics/users/details/jobs/{jobId}/results",
+    ("Analytics", "Users", ),
+    (
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+        _P("cursor", "cursor", "query", "str", False, "Indicates where to resume query results (not required for first page)"),
+        _P("page_size", "pageSize", "query", "int", False, "The desired maximum number of results"),
+    ),
+    'AnalyticsUserDetailsAsyncQueryResponse',
+    summary="Fetch a page of results for an async query",
+    paging="cursor",
+)
+_get_analytics_users_details_jobs_availability = _Op(
+    "getAnalyticsUsersDetailsJobsAvailability",
+    "get_analytics_users_details_jobs_availability",
+    "GET",
+    "/api/v2/analytics/users/details/jobs/availability",
+    ("Analytics", "Users", ),
+    (
+    ),
+    'DataAvailabilityResponse',
+    summary="Lookup the datalake availability date and time",
+)
+_get_authorization_divisionspermitted_me = _Op(
+    "getAuthorizationDivisionspermittedMe",
+    "get_authorization_divisionspermitted_me",
+    "GET",
+    "/api/v2/authorization/divisionspermitted/me",
+    ("Authorization", "Users", ),
+    (
+        _P("permission", "permission", "query", "str", True, "The permission string, including the object to access, e.g. routing:queue:view"),
+        _P("name", "name", "query", "str", False, "Search term to filter by division name"),
+    ),
+    'list[AuthzDivision]',
+    summary="Returns which divisions the current user has the given permission in.",
+    deprecated=True,
+)
+_get_authorization_divisionspermitted_paged_me = _Op(
+    "getAuthorizationDivisionspermittedPagedMe",
+    "get_authorization_divisionspermitted_paged_me",
+    "GET",
+    "/api/v2/authorization/divisionspermitted/paged/me",
+    ("Authorization", "Users", ),
+    (
+        _P("permission", "permission", "query", "str", True, "The permission string, including the object to access, e.g. routing:queue:view"),
+        _P("page_number", "pageNumber", "query", "int", False, "Page number", default=1),
+        _P("page_size", "pageSize", "query", "int", False, "Page size", default=25),
+    ),
+    'DivsPermittedEntityListing',
+    summary="Returns which divisions the current user has the given permission in.",
+    paging="page_number",
+)
+_get_authorization_divisionspermitted_paged_subject_id = _Op(
+    "getAuthorizationDivisionspermittedPagedSubjectId",
+    "get_authorization_divisionspermitted_paged_subject_id",
+    "GET",
+    "/api/v2/authorization/divisionspermitted/paged/{subjectId}",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "Subject ID (user or group)"),
+        _P("permission", "permission", "query", "str", True, "The permission string, including the object to access, e.g. routing:queue:view"),
+        _P("page_number", "pageNumber", "query", "int", False, "Page number", default=1),
+        _P("page_size", "pageSize", "query", "int", False, "Page size", default=25),
+    ),
+    'DivsPermittedEntityListing',
+    summary="Returns which divisions the specified user has the given permission in.",
+    deprecated=True,
+    paging="page_number",
+)
+_get_authorization_subject = _Op(
+    "getAuthorizationSubject",
+    "get_authorization_subject",
+    "GET",
+    "/api/v2/authorization/subjects/{subjectId}",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "Subject ID (user or group)"),
+        _P("include_duplicates", "includeDuplicates", "query", "bool", False, "Include multiple entries with the same role and division but different subjects", default=False),
+        _P("include_full_roles", "includeFullRoles", "query", "bool", False, "Include full role data with permission policies for each grant"),
+    ),
+    'AuthzSubject',
+    summary="Returns a listing of roles and permissions for a user.",
+)
+_get_authorization_subjects_me = _Op(
+    "getAuthorizationSubjectsMe",
+    "get_authorization_subjects_me",
+    "GET",
+    "/api/v2/authorization/subjects/me",
+    ("Authorization", "Users", ),
+    (
+        _P("include_duplicates", "includeDuplicates", "query", "bool", False, "Include multiple entries with the same role and division but different subjects", default=False),
+        _P("include_full_roles", "includeFullRoles", "query", "bool", False, "Include full role data with permission policies for each grant"),
+    ),
+    'AuthzSubject',
+    summary="Returns a listing of roles and permissions for the currently authenticated user.",
+)
+_get_fieldconfig = _Op(
+    "getFieldconfig",
+    "get_fieldconfig",
+    "GET",
+    "/api/v2/fieldconfig",
+    ("Groups", "Organization", "Users", ),
+    (
+        _P("type", "type", "query", "str", True, "Field type"),
+    ),
+    'FieldConfig',
+    summary="Fetch field config for an entity type",
+    deprecated=True,
+)
 _get_profiles_users = _Op(
     "getProfilesUsers",
     "get_profiles_users",
@@ -226,6 +469,41 @@ _get_profiles_users = _Op(
     summary="Get a user profile listing",
     deprecated=True,
     paging="page_number",
+)
+_get_routing_directroutingbackup_settings_me = _Op(
+    "getRoutingDirectroutingbackupSettingsMe",
+    "get_routing_directroutingbackup_settings_me",
+    "GET",
+    "/api/v2/routing/directroutingbackup/settings/me",
+    ("Routing", "Users", ),
+    (
+    ),
+    'AgentDirectRoutingBackupSettings',
+    summary="Get the user's Direct Routing Backup settings.",
+)
+_get_routing_user_directroutingbackup_settings = _Op(
+    "getRoutingUserDirectroutingbackupSettings",
+    "get_routing_user_directroutingbackup_settings",
+    "GET",
+    "/api/v2/routing/users/{userId}/directroutingbackup/settings",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+    ),
+    'AgentDirectRoutingBackupSettings',
+    summary="Get the user's Direct Routing Backup settings.",
+)
+_get_routing_user_utilization = _Op(
+    "getRoutingUserUtilization",
+    "get_routing_user_utilization",
+    "GET",
+    "/api/v2/routing/users/{userId}/utilization",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+    ),
+    'AgentMaxUtilizationResponse',
+    summary="Get the user's max utilization settings. If not configured, the organization-wide default is returned.",
 )
 _get_user = _Op(
     "getUser",
@@ -350,6 +628,19 @@ _get_user_favorites = _Op(
     deprecated=True,
     paging="page_number",
 )
+_get_user_geolocation = _Op(
+    "getUserGeolocation",
+    "get_user_geolocation",
+    "GET",
+    "/api/v2/users/{userId}/geolocations/{clientId}",
+    ("Geolocation", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "user Id"),
+        _P("client_id", "clientId", "path", "str", True, "client Id"),
+    ),
+    'Geolocation',
+    summary="Get a user's Geolocation",
+)
 _get_user_outofoffice = _Op(
     "getUserOutofoffice",
     "get_user_outofoffice",
@@ -389,6 +680,67 @@ _get_user_profileskills = _Op(
     'list[str]',
     summary="List profile skills for a user",
 )
+_get_user_queues = _Op(
+    "getUserQueues",
+    "get_user_queues",
+    "GET",
+    "/api/v2/users/{userId}/queues",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("page_size", "pageSize", "query", "int", False, "Page size", default=25),
+        _P("page_number", "pageNumber", "query", "int", False, "Page number", default=1),
+        _P("joined", "joined", "query", "bool", False, "Is joined to the queue", default=True),
+        _P("division_id", "divisionId", "query", "list[str]", False, "Division ID(s)"),
+    ),
+    'UserQueueEntityListing',
+    summary="Get queues for user",
+    paging="page_number",
+)
+_get_user_roles = _Op(
+    "getUserRoles",
+    "get_user_roles",
+    "GET",
+    "/api/v2/users/{subjectId}/roles",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "User ID"),
+    ),
+    'UserAuthorization',
+    summary="Returns a listing of roles and permissions for a user.",
+)
+_get_user_routinglanguages = _Op(
+    "getUserRoutinglanguages",
+    "get_user_routinglanguages",
+    "GET",
+    "/api/v2/users/{userId}/routinglanguages",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("page_size", "pageSize", "query", "int", False, "Page size", default=25),
+        _P("page_number", "pageNumber", "query", "int", False, "Page number", default=1),
+        _P("sort_order", "sortOrder", "query", "str", False, "Ascending or descending sort order", default='ASC'),
+    ),
+    'UserLanguageEntityListing',
+    summary="List routing languages assigned to a user",
+    paging="page_number",
+)
+_get_user_routingskills = _Op(
+    "getUserRoutingskills",
+    "get_user_routingskills",
+    "GET",
+    "/api/v2/users/{userId}/routingskills",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("page_size", "pageSize", "query", "int", False, "Page size", default=25),
+        _P("page_number", "pageNumber", "query", "int", False, "Page number", default=1),
+        _P("sort_order", "sortOrder", "query", "str", False, "Ascending or descending sort order", default='ASC'),
+    ),
+    'UserSkillEntityListing',
+    summary="List routing skills assigned to a user",
+    paging="page_number",
+)
 _get_user_routingstatus = _Op(
     "getUserRoutingstatus",
     "get_user_routingstatus",
@@ -400,6 +752,22 @@ _get_user_routingstatus = _Op(
     ),
     'RoutingStatus',
     summary="Fetch the routing status of a user",
+)
+_get_user_skillgroups = _Op(
+    "getUserSkillgroups",
+    "get_user_skillgroups",
+    "GET",
+    "/api/v2/users/{userId}/skillgroups",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("page_size", "pageSize", "query", "int", False, "Page size", default=25),
+        _P("after", "after", "query", "str", False, "The cursor that points to the next page"),
+        _P("before", "before", "query", "str", False, "The cursor that points to the previous page"),
+    ),
+    'UserSkillGroupEntityListing',
+    summary="Get skill groups for a user",
+    paging="next_uri",
 )
 _get_user_state = _Op(
     "getUserState",
@@ -702,6 +1070,21 @@ _get_users_query = _Op(
     summary="Get list of available users, paged by cursor token, No division filtering available so directory:user:view permission for all divisions is required",
     paging="cursor",
 )
+_get_users_search = _Op(
+    "getUsersSearch",
+    "get_users_search",
+    "GET",
+    "/api/v2/users/search",
+    ("Search", "Users", ),
+    (
+        _P("q64", "q64", "query", "str", True, "q64"),
+        _P("expand", "expand", "query", "list[str]", False, "expand"),
+        _P("integration_presence_source", "integrationPresenceSource", "query", "str", False, "integrationPresenceSource"),
+    ),
+    'UsersSearchResponse',
+    summary="Search users using the q64 value returned from a previous search",
+    paging="search",
+)
 _get_users_stations_me = _Op(
     "getUsersStationsMe",
     "get_users_stations_me",
@@ -765,6 +1148,88 @@ _patch_user_customattributes_bulk = _Op(
     'UserCustomAttributes',
     summary="Update multiple custom attributes records by amending the data with only the provided fields.",
 )
+_patch_user_geolocation = _Op(
+    "patchUserGeolocation",
+    "patch_user_geolocation",
+    "PATCH",
+    "/api/v2/users/{userId}/geolocations/{clientId}",
+    ("Geolocation", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "user Id"),
+        _P("client_id", "clientId", "path", "str", True, "client Id"),
+        _P("body", "body", "body", "Geolocation", True, "Geolocation"),
+    ),
+    'Geolocation',
+    summary="Patch a user's Geolocation",
+)
+_patch_user_queue = _Op(
+    "patchUserQueue",
+    "patch_user_queue",
+    "PATCH",
+    "/api/v2/users/{userId}/queues/{queueId}",
+    ("Routing", "Users", ),
+    (
+        _P("queue_id", "queueId", "path", "str", True, "Queue ID"),
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "UserQueue", True, "Queue Member"),
+    ),
+    'UserQueue',
+    summary="Join or unjoin a queue for a user",
+)
+_patch_user_queues = _Op(
+    "patchUserQueues",
+    "patch_user_queues",
+    "PATCH",
+    "/api/v2/users/{userId}/queues",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "list[UserQueue]", True, "User Queues"),
+        _P("division_id", "divisionId", "query", "list[str]", False, "Division ID(s)"),
+    ),
+    'UserQueueEntityListing',
+    summary="Join or unjoin a set of queues for a user",
+)
+_patch_user_routinglanguage = _Op(
+    "patchUserRoutinglanguage",
+    "patch_user_routinglanguage",
+    "PATCH",
+    "/api/v2/users/{userId}/routinglanguages/{languageId}",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("language_id", "languageId", "path", "str", True, "languageId"),
+        _P("body", "body", "body", "UserRoutingLanguage", True, "Language"),
+    ),
+    'UserRoutingLanguage',
+    summary="Update an assigned routing language's proficiency",
+)
+_patch_user_routinglanguages_bulk = _Op(
+    "patchUserRoutinglanguagesBulk",
+    "patch_user_routinglanguages_bulk",
+    "PATCH",
+    "/api/v2/users/{userId}/routinglanguages/bulk",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "list[UserRoutingLanguagePost]", True, "Language"),
+    ),
+    'UserLanguageEntityListing',
+    summary="Assign multiple routing languages to a user. Max 50 routing languages in request body",
+)
+_patch_user_routingskills_bulk = _Op(
+    "patchUserRoutingskillsBulk",
+    "patch_user_routingskills_bulk",
+    "PATCH",
+    "/api/v2/users/{userId}/routingskills/bulk",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "list[UserRoutingSkillPost]", True, "Skill"),
+    ),
+    'UserSkillEntityListing',
+    summary="Assign multiple routing skills to a user",
+)
 _patch_users_bulk = _Op(
     "patchUsersBulk",
     "patch_users_bulk",
@@ -776,6 +1241,137 @@ _patch_users_bulk = _Op(
     ),
     'UserEntityListing',
     summary="Update bulk acd autoanswer on users. Max 50 users can be updated at a time.",
+)
+_post_analytics_users_activity_query = _Op(
+    "postAnalyticsUsersActivityQuery",
+    "post_analytics_users_activity_query",
+    "POST",
+    "/api/v2/analytics/users/activity/query",
+    ("Analytics", "Users", ),
+    (
+        _P("body", "body", "body", "UserActivityQuery", True, "query"),
+        _P("page_size", "pageSize", "query", "int", False, "The desired page size"),
+        _P("page_number", "pageNumber", "query", "int", False, "The desired page number"),
+    ),
+    'UserActivityResponse',
+    summary="Query for user activity observations",
+)
+_post_analytics_users_aggregates_jobs = _Op(
+    "postAnalyticsUsersAggregatesJobs",
+    "post_analytics_users_aggregates_jobs",
+    "POST",
+    "/api/v2/analytics/users/aggregates/jobs",
+    ("Analytics", "Users", ),
+    (
+        _P("body", "body", "body", "UserAsyncAggregationQuery", True, "query"),
+    ),
+    'AsyncQueryResponse',
+    summary="Query for user aggregates asynchronously",
+)
+_post_analytics_users_aggregates_query = _Op(
+    "postAnalyticsUsersAggregatesQuery",
+    "post_analytics_users_aggregates_query",
+    "POST",
+    "/api/v2/analytics/users/aggregates/query",
+    ("Analytics", "Users", ),
+    (
+        _P("body", "body", "body", "UserAggregationQuery", True, "query"),
+    ),
+    'UserAggregateQueryResponse',
+    summary="Query for user aggregates",
+)
+_post_analytics_users_details_jobs = _Op(
+    "postAnalyticsUsersDetailsJobs",
+    "post_analytics_users_details_jobs",
+    "POST",
+    "/api/v2/analytics/users/details/jobs",
+    ("Analytics", "Users", ),
+    (
+        _P("body", "body", "body", "AsyncUserDetailsQuery", True, "query"),
+    ),
+    'AsyncQueryResponse',
+    summary="Query for user details asynchronously",
+)
+_post_analytics_users_details_query = _Op(
+    "postAnalyticsUsersDetailsQuery",
+    "post_analytics_users_details_query",
+    "POST",
+    "/api/v2/analytics/users/details/query",
+    ("Analytics", "Users", ),
+    (
+        _P("body", "body", "body", "UserDetailsQuery", True, "query"),
+    ),
+    'AnalyticsUserDetailsQueryResponse',
+    summary="Query for user details",
+    paging="body",
+)
+_post_analytics_users_observations_query = _Op(
+    "postAnalyticsUsersObservationsQuery",
+    "post_analytics_users_observations_query",
+    "POST",
+    "/api/v2/analytics/users/observations/query",
+    ("Analytics", "Users", ),
+    (
+        _P("body", "body", "body", "UserObservationQuery", True, "query"),
+    ),
+    'UserObservationQueryResponse',
+    summary="Query for user observations",
+)
+_post_authorization_subject_bulkadd = _Op(
+    "postAuthorizationSubjectBulkadd",
+    "post_authorization_subject_bulkadd",
+    "POST",
+    "/api/v2/authorization/subjects/{subjectId}/bulkadd",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "Subject ID (user or group)"),
+        _P("body", "body", "body", "RoleDivisionGrants", True, "Pairs of role and division IDs"),
+        _P("subject_type", "subjectType", "query", "str", False, "what the type of the subject is (PC_GROUP, PC_USER or PC_OAUTH_CLIENT)", default='PC_USER'),
+    ),
+    None,
+    summary="Bulk-grant roles and divisions to a subject.",
+)
+_post_authorization_subject_bulkremove = _Op(
+    "postAuthorizationSubjectBulkremove",
+    "post_authorization_subject_bulkremove",
+    "POST",
+    "/api/v2/authorization/subjects/{subjectId}/bulkremove",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "Subject ID (user or group)"),
+        _P("body", "body", "body", "RoleDivisionGrants", True, "Pairs of role and division IDs"),
+    ),
+    None,
+    summary="Bulk-remove grants from a subject.",
+)
+_post_authorization_subject_bulkreplace = _Op(
+    "postAuthorizationSubjectBulkreplace",
+    "post_authorization_subject_bulkreplace",
+    "POST",
+    "/api/v2/authorization/subjects/{subjectId}/bulkreplace",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "Subject ID (user or group)"),
+        _P("body", "body", "body", "RoleDivisionGrants", True, "Pairs of role and division IDs"),
+        _P("subject_type", "subjectType", "query", "str", False, "what the type of the subject is (PC_GROUP, PC_USER or PC_OAUTH_CLIENT)", default='PC_USER'),
+    ),
+    None,
+    summary="Replace subject's roles and divisions with the exact list supplied in the request.",
+)
+_post_authorization_subject_division_role = _Op(
+    "postAuthorizationSubjectDivisionRole",
+    "post_authorization_subject_division_role",
+    "POST",
+    "/api/v2/authorization/subjects/{subjectId}/divisions/{divisionId}/roles/{roleId}",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "Subject ID (user or group)"),
+        _P("division_id", "divisionId", "path", "str", True, "the id of the division to which to make the grant"),
+        _P("role_id", "roleId", "path", "str", True, "the id of the role to grant"),
+        _P("subject_type", "subjectType", "query", "str", False, "what the type of the subject is: PC_GROUP, PC_USER or PC_OAUTH_CLIENT (note: for cross-org authorization, please use the Organization Authorization endpoints)", default='PC_USER'),
+    ),
+    None,
+    summary="Make a grant of a role in a division",
 )
 _post_user_externalid = _Op(
     "postUserExternalid",
@@ -815,6 +1411,32 @@ _post_user_password = _Op(
     ),
     None,
     summary="Change a users password",
+)
+_post_user_routinglanguages = _Op(
+    "postUserRoutinglanguages",
+    "post_user_routinglanguages",
+    "POST",
+    "/api/v2/users/{userId}/routinglanguages",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "UserRoutingLanguagePost", True, "Language"),
+    ),
+    'UserRoutingLanguage',
+    summary="Assign a routing language to a user",
+)
+_post_user_routingskills = _Op(
+    "postUserRoutingskills",
+    "post_user_routingskills",
+    "POST",
+    "/api/v2/users/{userId}/routingskills",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "UserRoutingSkillPost", True, "Skill"),
+    ),
+    'UserRoutingSkill',
+    summary="Assign a routing skill to a user",
 )
 _post_users = _Op(
     "postUsers",
@@ -912,6 +1534,96 @@ _post_users_me_verifiers_webauthn_register_options = _Op(
     'BeginWebAuthnRegistrationResponse',
     summary="Begin WebAuthn verifier registration",
 )
+_post_users_search = _Op(
+    "postUsersSearch",
+    "post_users_search",
+    "POST",
+    "/api/v2/users/search",
+    ("Search", "Users", ),
+    (
+        _P("body", "body", "body", "UserSearchRequest", True, "Search request options"),
+    ),
+    'UsersSearchResponse',
+    summary="Search users",
+    paging="body",
+)
+_post_users_search_conversation_target = _Op(
+    "postUsersSearchConversationTarget",
+    "post_users_search_conversation_target",
+    "POST",
+    "/api/v2/users/search/conversation/target",
+    ("Search", "Users", ),
+    (
+        _P("body", "body", "body", "UserSearchRequest", True, "Search request options"),
+    ),
+    'UsersSearchResponse',
+    summary="Search users as conversation targets",
+    paging="body",
+)
+_post_users_search_queuemembers_manage = _Op(
+    "postUsersSearchQueuemembersManage",
+    "post_users_search_queuemembers_manage",
+    "POST",
+    "/api/v2/users/search/queuemembers/manage",
+    ("Search", "Users", ),
+    (
+        _P("body", "body", "body", "UserSearchRequest", True, "Search request options"),
+    ),
+    'UsersSearchResponse',
+    summary="Search manage queue member",
+    paging="body",
+)
+_post_users_search_teams_assign = _Op(
+    "postUsersSearchTeamsAssign",
+    "post_users_search_teams_assign",
+    "POST",
+    "/api/v2/users/search/teams/assign",
+    ("Search", "Users", ),
+    (
+        _P("body", "body", "body", "UserSearchRequest", True, "Search request options"),
+    ),
+    'UsersSearchResponse',
+    summary="Search users assigned to teams",
+    paging="body",
+)
+_put_routing_directroutingbackup_settings_me = _Op(
+    "putRoutingDirectroutingbackupSettingsMe",
+    "put_routing_directroutingbackup_settings_me",
+    "PUT",
+    "/api/v2/routing/directroutingbackup/settings/me",
+    ("Routing", "Users", ),
+    (
+        _P("body", "body", "body", "AgentDirectRoutingBackupSettings", True, "directRoutingBackup"),
+    ),
+    'AgentDirectRoutingBackupSettings',
+    summary="Update the user's Direct Routing Backup settings.",
+)
+_put_routing_user_directroutingbackup_settings = _Op(
+    "putRoutingUserDirectroutingbackupSettings",
+    "put_routing_user_directroutingbackup_settings",
+    "PUT",
+    "/api/v2/routing/users/{userId}/directroutingbackup/settings",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "AgentDirectRoutingBackupSettings", True, "directRoutingBackup"),
+    ),
+    'AgentDirectRoutingBackupSettings',
+    summary="Update the user's Direct Routing Backup settings.",
+)
+_put_routing_user_utilization = _Op(
+    "putRoutingUserUtilization",
+    "put_routing_user_utilization",
+    "PUT",
+    "/api/v2/routing/users/{userId}/utilization",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "UtilizationRequest", True, "utilization"),
+    ),
+    'AgentMaxUtilizationResponse',
+    summary="Update the user's max utilization settings. Include only those media types requiring custom configuration. Any omitted media types will be set to the organization's default values.",
+)
 _put_user_callforwarding = _Op(
     "putUserCallforwarding",
     "put_user_callforwarding",
@@ -963,6 +1675,46 @@ _put_user_profileskills = _Op(
     ),
     'list[str]',
     summary="Update profile skills for a user",
+)
+_put_user_roles = _Op(
+    "putUserRoles",
+    "put_user_roles",
+    "PUT",
+    "/api/v2/users/{subjectId}/roles",
+    ("Authorization", "Users", ),
+    (
+        _P("subject_id", "subjectId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "list[str]", True, "List of roles"),
+    ),
+    'UserAuthorization',
+    summary="Sets the user's roles",
+)
+_put_user_routingskill = _Op(
+    "putUserRoutingskill",
+    "put_user_routingskill",
+    "PUT",
+    "/api/v2/users/{userId}/routingskills/{skillId}",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("skill_id", "skillId", "path", "str", True, "skillId"),
+        _P("body", "body", "body", "UserRoutingSkill", True, "Skill"),
+    ),
+    'UserRoutingSkill',
+    summary="Update an assigned routing skill's proficiency",
+)
+_put_user_routingskills_bulk = _Op(
+    "putUserRoutingskillsBulk",
+    "put_user_routingskills_bulk",
+    "PUT",
+    "/api/v2/users/{userId}/routingskills/bulk",
+    ("Routing", "Users", ),
+    (
+        _P("user_id", "userId", "path", "str", True, "User ID"),
+        _P("body", "body", "body", "list[UserRoutingSkillPost]", True, "Skill"),
+    ),
+    'UserSkillEntityListing',
+    summary="Assign multiple routing skills to a user, replacing any current assignments",
 )
 _put_user_routingstatus = _Op(
     "putUserRoutingstatus",
@@ -1069,7 +1821,8 @@ _put_users_stations_me_associatedstation_station_id = _Op(
     summary="Set self associated station",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_user, _delete_user_customattribute, _delete_user_externalid_authority_name_external_key, _delete_user_station_associatedstation, _delete_user_station_defaultstation, _delete_user_verifier, _delete_users_customattributes_schema, _delete_users_me_verifier, _delete_users_stations_me_associatedstation, _get_profiles_users, _get_user, _get_user_adjacents, _get_user_callforwarding, _get_user_customattribute, _get_user_customattributes_bulk, _get_user_directreports, _get_user_externalid, _get_user_externalid_authority_name, _get_user_favorites, _get_user_outofoffice, _get_user_profile, _get_user_profileskills, _get_user_routingstatus, _get_user_state, _get_user_station, _get_user_superiors, _get_user_trustors, _get_user_verifiers, _get_users, _get_users_chats_me, _get_users_customattributes_schema, _get_users_customattributes_schema_version, _get_users_customattributes_schema_versions, _get_users_customattributes_schemas, _get_users_customattributes_schemas_coretype, _get_users_customattributes_schemas_coretypes, _get_users_customattributes_schemas_limits, _get_users_development_activities, _get_users_development_activities_me, _get_users_development_activity, _get_users_externalid_authority_name_external_key, _get_users_me, _get_users_me_verifiers, _get_users_query, _get_users_stations_me, _patch_user, _patch_user_callforwarding, _patch_user_customattributes, _patch_user_customattributes_bulk, _patch_users_bulk, _post_user_externalid, _post_user_invite, _post_user_password, _post_users, _post_users_customattributes_schemas, _post_users_development_activities_aggregates_query, _post_users_me_password, _post_users_me_verifiers_totp, _post_users_me_verifiers_totp_verifier_id, _post_users_me_verifiers_webauthn_register, _post_users_me_verifiers_webauthn_register_options, _put_user_callforwarding, _put_user_customattributes, _put_user_outofoffice, _put_user_profileskills, _put_user_routingstatus, _put_user_state, _put_user_station_associatedstation_station_id, _put_user_station_defaultstation_station_id, _put_user_verifier, _put_users_customattributes_schema, _put_users_me_verifier, _put_users_stations_me_associatedstation_station_id, )
 
 

@@ -150,7 +150,8 @@ _post_users_rules_query = _Op(
     paging="next_uri",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_users_rule, _get_users_rule, _get_users_rule_dependent_type_id, _get_users_rule_dependents, _get_users_rules, _get_users_rules_setting, _patch_users_rule, _post_users_rules, _post_users_rules_query, )
 
 

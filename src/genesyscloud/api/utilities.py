@@ -69,7 +69,8 @@ _post_certificate_details = _Op(
     summary="Returns the information about an X509 PEM encoded certificate or certificate chain.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_get_date, _get_ipranges, _get_timezones, _post_certificate_details, )
 
 

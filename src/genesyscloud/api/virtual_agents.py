@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .ai_studio import _delete_agentic_virtualagent_jobs, _get_agentic_virtualagent, _get_agentic_virtualagent_job, _get_agentic_virtualagents, _patch_agentic_virtualagent, _post_agentic_virtualagent_version_jobs, _post_agentic_virtualagents
 
 if TYPE_CHECKING:
     from genesyscloud.models.agentic_virtual_agent import AgenticVirtualAgent
@@ -23,8 +22,104 @@ if TYPE_CHECKING:
 
 __all__ = ["VirtualAgentsAPI", "AsyncVirtualAgentsAPI", "OPERATIONS"]
 
+_delete_agentic_virtualagent_jobs = _Op(
+    "deleteAgenticVirtualagentJobs",
+    "delete_agentic_virtualagent_jobs",
+    "DELETE",
+    "/api/v2/agentic/virtualagents/{virtualAgentId}/jobs",
+    ("AI Studio", "Virtual Agents", ),
+    (
+        _P("virtual_agent_id", "virtualAgentId", "path", "str", True, "Virtual Agent ID"),
+    ),
+    'AgenticVirtualAgentJob',
+    summary="Start the deletion of a virtualAgent.",
+)
+_get_agentic_virtualagent = _Op(
+    "getAgenticVirtualagent",
+    "get_agentic_virtualagent",
+    "GET",
+    "/api/v2/agentic/virtualagents/{virtualAgentId}",
+    ("AI Studio", "Virtual Agents", ),
+    (
+        _P("virtual_agent_id", "virtualAgentId", "path", "str", True, "Virtual Agent ID"),
+    ),
+    'AgenticVirtualAgent',
+    summary="Get virtual agent.",
+)
+_get_agentic_virtualagent_job = _Op(
+    "getAgenticVirtualagentJob",
+    "get_agentic_virtualagent_job",
+    "GET",
+    "/api/v2/agentic/virtualagents/{virtualAgentId}/jobs/{jobId}",
+    ("AI Studio", "Virtual Agents", ),
+    (
+        _P("virtual_agent_id", "virtualAgentId", "path", "str", True, "Virtual Agent ID"),
+        _P("job_id", "jobId", "path", "str", True, "jobId"),
+    ),
+    'AgenticVirtualAgentJob',
+    summary="Get a virtualAgent job.",
+)
+_get_agentic_virtualagents = _Op(
+    "getAgenticVirtualagents",
+    "get_agentic_virtualagents",
+    "GET",
+    "/api/v2/agentic/virtualagents",
+    ("AI Studio", "Virtual Agents", ),
+    (
+        _P("name", "name", "query", "str", False, "Filter by matching name - case insensitive."),
+        _P("name_contains", "nameContains", "query", "str", False, "Filter by name contains - case insensitive."),
+        _P("status", "status", "query", "str", False, "Filter by status."),
+        _P("sort_by", "sortBy", "query", "str", False, "Sort by. Default value dateModified.", default='dateModified'),
+        _P("sort_order", "sortOrder", "query", "str", False, "Sort Order. Default value desc.", default='desc'),
+        _P("page_number", "pageNumber", "query", "int", False, "Page number.", default=1),
+        _P("page_size", "pageSize", "query", "int", False, "Page size. The maximum page size is 100.", default=25),
+    ),
+    'AgenticVirtualAgentEntityListing',
+    summary="Get all virtual agents.",
+    paging="page_number",
+)
+_patch_agentic_virtualagent = _Op(
+    "patchAgenticVirtualagent",
+    "patch_agentic_virtualagent",
+    "PATCH",
+    "/api/v2/agentic/virtualagents/{virtualAgentId}",
+    ("AI Studio", "Virtual Agents", ),
+    (
+        _P("virtual_agent_id", "virtualAgentId", "path", "str", True, "Virtual Agent ID"),
+        _P("body", "body", "body", "UpdateAgenticVirtualAgent", True, ""),
+    ),
+    'AgenticVirtualAgent',
+    summary="Update a virtual agent.",
+)
+_post_agentic_virtualagent_version_jobs = _Op(
+    "postAgenticVirtualagentVersionJobs",
+    "post_agentic_virtualagent_version_jobs",
+    "POST",
+    "/api/v2/agentic/virtualagents/{virtualAgentId}/versions/{versionId}/jobs",
+    ("AI Studio", "Virtual Agents", ),
+    (
+        _P("virtual_agent_id", "virtualAgentId", "path", "str", True, "Virtual Agent ID"),
+        _P("version_id", "versionId", "path", "str", True, "Version ID"),
+        _P("body", "body", "body", "AgenticVirtualAgentVersionPublishJobRequest", True, ""),
+    ),
+    'AgenticVirtualAgentVersionPublishJob',
+    summary="Start the publishing of a virtual agent version.",
+)
+_post_agentic_virtualagents = _Op(
+    "postAgenticVirtualagents",
+    "post_agentic_virtualagents",
+    "POST",
+    "/api/v2/agentic/virtualagents",
+    ("AI Studio", "Virtual Agents", ),
+    (
+        _P("body", "body", "body", "CreateAgenticVirtualAgent", True, ""),
+    ),
+    'AgenticVirtualAgent',
+    summary="Create a virtual agent.",
+)
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = ()
 
 

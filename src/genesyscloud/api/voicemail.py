@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 from genesyscloud._core.api import AsyncAPI, SyncAPI
 from genesyscloud._core.operation import Operation as _Op
 from genesyscloud._core.operation import Param as _P
-from .search import _get_voicemail_search, _post_voicemail_search
 
 if TYPE_CHECKING:
     from genesyscloud.models.copy_voicemail_message import CopyVoicemailMessage
@@ -200,6 +199,20 @@ _get_voicemail_queue_messages = _Op(
     summary="List voicemail messages",
     paging="page_number",
 )
+_get_voicemail_search = _Op(
+    "getVoicemailSearch",
+    "get_voicemail_search",
+    "GET",
+    "/api/v2/voicemail/search",
+    ("Search", "Voicemail", ),
+    (
+        _P("q64", "q64", "query", "str", True, "q64"),
+        _P("expand", "expand", "query", "list[str]", False, "expand"),
+    ),
+    'VoicemailsSearchResponse',
+    summary="Search voicemails using the q64 value returned from a previous search",
+    paging="search",
+)
 _get_voicemail_user_mailbox = _Op(
     "getVoicemailUserMailbox",
     "get_voicemail_user_mailbox",
@@ -302,6 +315,19 @@ _post_voicemail_messages = _Op(
     'VoicemailMessage',
     summary="Copy a voicemail message to a user or group",
 )
+_post_voicemail_search = _Op(
+    "postVoicemailSearch",
+    "post_voicemail_search",
+    "POST",
+    "/api/v2/voicemail/search",
+    ("Search", "Voicemail", ),
+    (
+        _P("body", "body", "body", "VoicemailSearchRequest", True, "Search request options"),
+    ),
+    'VoicemailsSearchResponse',
+    summary="Search voicemails",
+    paging="body",
+)
 _put_voicemail_message = _Op(
     "putVoicemailMessage",
     "put_voicemail_message",
@@ -341,7 +367,8 @@ _put_voicemail_userpolicy = _Op(
     summary="Update a user's voicemail policy",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_voicemail_message, _delete_voicemail_messages, _get_voicemail_group_mailbox, _get_voicemail_group_messages, _get_voicemail_group_policy, _get_voicemail_mailbox, _get_voicemail_me_mailbox, _get_voicemail_me_messages, _get_voicemail_me_policy, _get_voicemail_message, _get_voicemail_message_media, _get_voicemail_messages, _get_voicemail_policy, _get_voicemail_queue_messages, _get_voicemail_user_mailbox, _get_voicemail_user_messages, _get_voicemail_userpolicy, _patch_voicemail_group_policy, _patch_voicemail_me_policy, _patch_voicemail_message, _patch_voicemail_userpolicy, _post_voicemail_messages, _put_voicemail_message, _put_voicemail_policy, _put_voicemail_userpolicy, )
 
 

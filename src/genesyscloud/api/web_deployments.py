@@ -306,7 +306,8 @@ _put_webdeployments_deployment_identityresolution = _Op(
     summary="Update identity resolution settings for a deployment.",
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_webdeployments_configuration, _delete_webdeployments_deployment, _delete_webdeployments_deployment_cobrowse_session_id, _delete_webdeployments_token_revoke, _get_webdeployments_configuration_version, _get_webdeployments_configuration_versions, _get_webdeployments_configuration_versions_draft, _get_webdeployments_configurations, _get_webdeployments_deployment, _get_webdeployments_deployment_cobrowse_session_id, _get_webdeployments_deployment_configurations, _get_webdeployments_deployment_identityresolution, _get_webdeployments_deployments, _post_webdeployments_configuration_versions_draft_publish, _post_webdeployments_configurations, _post_webdeployments_deployments, _post_webdeployments_token_oauthcodegrantjwtexchange, _post_webdeployments_token_refresh, _put_webdeployments_configuration_versions_draft, _put_webdeployments_deployment, _put_webdeployments_deployment_identityresolution, )
 
 

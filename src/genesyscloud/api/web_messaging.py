@@ -78,7 +78,8 @@ _post_webmessaging_deployment_pushdevice = _Op(
     secured=False,
 )
 
-#: The operations whose descriptor is defined in this module (their first tag is this group).
+#: The operations whose home is this group (their first tag); an operation with several
+#: tags has a descriptor in each of its groups' modules, so no group imports another.
 OPERATIONS: tuple[_Op, ...] = (_delete_webmessaging_deployment_pushdevice, _get_webmessaging_messages, _patch_webmessaging_deployment_pushdevice, _post_webmessaging_deployment_pushdevice, )
 
 

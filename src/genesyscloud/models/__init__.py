@@ -10,13 +10,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._index import MODULES
-
-__all__ = sorted(MODULES)
+from ._index import MODULES, module_of
 
 
 def __getattr__(name: str) -> Any:
-    module = MODULES.get(name)
+    if name == "__all__":  # every name: loads the whole index, only when asked
+        value = sorted(MODULES)
+        globals()["__all__"] = value
+        return value
+    module = module_of(name) if not name.startswith("__") else None
     if module is None:
         raise AttributeError(f"module 'genesyscloud.models' has no model {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
@@ -25,4 +27,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return __getattr__("__all__")

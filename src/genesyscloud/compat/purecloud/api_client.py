@@ -141,8 +141,9 @@ class ApiClient:
         return base_path
 
     def get_http_client(self) -> Any:
-        """The ``httpx.Client`` in use (created with the client on first use)."""
-        return self._genesys()._http()
+        """The caller's ``httpx.Client`` if one was set, else the SDK's transport object."""
+        client = self._genesys()
+        return client._shared.http_client or client._http()
 
     def set_http_client(self, http_client: Any) -> None:
         """Use this ``httpx.Client`` for every request (its proxy and TLS settings apply;
@@ -326,13 +327,14 @@ class ApiClient:
             }
             if self.http_client is not None:
                 kwargs["http_client"] = self.http_client
-            elif config.ssl_context is not None:
-                kwargs["http_client"] = self._own_http(config)
             else:
                 kwargs.update(proxy=config.proxy or None, proxy_username=config.proxy_username or None,
-                              proxy_password=config.proxy_password or None, verify_ssl=bool(config.verify_ssl),
-                              ssl_ca_cert=config.ssl_ca_cert or None, cert_file=config.cert_file or None,
-                              key_file=config.key_file or None)
+                              proxy_password=config.proxy_password or None)
+                if config.ssl_context is not None:
+                    kwargs["ssl_context"] = config.ssl_context  # set_mtls_*: in-memory certificates
+                else:
+                    kwargs.update(verify_ssl=bool(config.verify_ssl), ssl_ca_cert=config.ssl_ca_cert or None,
+                                  cert_file=config.cert_file or None, key_file=config.key_file or None)
             unsupported = sorted(k for k, v in kwargs.items() if k not in accepted and v is not None)
             if unsupported:
                 raise ApiException(0, f"this genesyscloud version cannot apply: {', '.join(unsupported)}")
@@ -342,19 +344,6 @@ class ApiClient:
             if old is not None:
                 old.close()
             return self._client
-
-    def _own_http(self, config: Any) -> Any:
-        """An ``httpx.Client`` for a ready-made ``ssl_context`` (set_mtls_*), with the proxy."""
-        import httpx
-
-        from ..._client import _proxy_url
-
-        proxy = None
-        if config.proxy:
-            proxy = httpx.Proxy(_proxy_url(config.proxy),
-                                auth=(config.proxy_username, config.proxy_password or "")
-                                if config.proxy_username else None)
-        return httpx.Client(verify=config.ssl_context, proxy=proxy, follow_redirects=False)
 
     def call_operation(self, op: Operation, args: Mapping[str, Any]) -> Any:
         """Send ``op`` with ``args`` (our parameter names) and decode the answer into compat models.
