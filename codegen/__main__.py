@@ -1,7 +1,8 @@
 """Regenerate the SDK: ``python -m codegen [--out DIR] [--check]``.
 
 Writes ``src/genesyscloud/api/``, ``src/genesyscloud/models/``,
-``src/genesyscloud/_resources.py`` and ``tests/generated/`` under ``--out`` (default:
+``src/genesyscloud/_resources.py``, ``src/genesyscloud/_core/_secret_fields.py`` (the body
+fields that logs mask) and ``tests/generated/`` under ``--out`` (default:
 the repository). Output is deterministic. ``--check`` generates into a temporary folder
 and exits 1 listing every file that differs from what is committed.
 """
@@ -22,7 +23,8 @@ import jinja2
 from . import spec as spec_mod
 
 ROOT = Path(__file__).resolve().parents[1]
-OWNED = ("src/genesyscloud/api", "src/genesyscloud/models", "src/genesyscloud/_resources.py", "tests/generated")
+OWNED = ("src/genesyscloud/api", "src/genesyscloud/models", "src/genesyscloud/_resources.py",
+         "src/genesyscloud/_core/_secret_fields.py", "tests/generated")
 MODEL_TEST_CHUNK = 400
 
 
@@ -88,6 +90,8 @@ def generate(out: Path) -> list[Path]:
         env.get_template("api_init.py.j2").render(tags=api.tags, sha=api.source_sha256, count=len(api.operations)),
     )
     write("src/genesyscloud/_resources.py", env.get_template("resources.py.j2").render(tags=api.tags))
+    write("src/genesyscloud/_core/_secret_fields.py",
+          env.get_template("secret_fields.py.j2").render(fields=spec_mod.secret_fields(api), sha=api.source_sha256))
     model_test_tpl = env.get_template("test_models.py.j2")
     for i in range(0, len(api.schemas), MODEL_TEST_CHUNK):
         part = i // MODEL_TEST_CHUNK + 1

@@ -156,7 +156,12 @@ def test_store_keys_hold_no_secret():
     for grant in grants:
         assert SECRET not in grant.cache_key()
         assert SECRET not in TokenManager(grant).key
-    assert ClientCredentials("cid", SECRET).cache_key() == ClientCredentials("cid", "other").cache_key()
+    # the key changes with the secret (a wrong secret never adopts another client's token),
+    # and with the login host, but stays the same for the same client
+    assert ClientCredentials("cid", SECRET).cache_key() != ClientCredentials("cid", "other").cache_key()
+    assert ClientCredentials("cid", SECRET).cache_key() == ClientCredentials("cid", SECRET).cache_key()
+    assert (TokenManager(ClientCredentials("cid", SECRET), login_host="https://login.a").key
+            != TokenManager(ClientCredentials("cid", SECRET), login_host="https://login.b").key)
 
 
 def test_no_repr_shows_a_secret():
@@ -374,7 +379,7 @@ def test_clients_forward_auth_options_to_the_token_manager(tmp_path):
         manager = client.token_manager
         assert (manager.store, manager.refresh_window, manager.refresh_token_wait_time,
                 manager.should_refresh_access_token, manager.on_token) == (store, 30.0, 2.5, False, hook)
-        assert manager.key == TokenManager(ClientCredentials("cid", "x"), login_host="http://127.0.0.1:9").key
+        assert manager.key == TokenManager(ClientCredentials("cid", SECRET), login_host="http://127.0.0.1:9").key
     default = genesyscloud.GenesysCloud(api_host="http://127.0.0.1:9", auth=ClientCredentials("cid", SECRET))
     manager = default.token_manager
     assert isinstance(manager.store, MemoryTokenStore) and manager.refresh_window is None

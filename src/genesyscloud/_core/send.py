@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any, Generator
 
 from .errors import APIConnectionError, APITimeoutError, AuthError, status_error
+from .logging import redact_exception_request
 from .retry import RetryPolicy, decide_retry
 
 if TYPE_CHECKING:
@@ -43,6 +44,26 @@ class HttpRequest:
         self.params = params
         self.headers = headers
         self.content = content
+
+
+def _header_safe(value: str) -> bool:
+    """Visible ASCII only (RFC 9110 field-value without white space; RFC 6750 b64token is a subset)."""
+    return value.isascii() and value.isprintable() and " " not in value and "\t" not in value
+
+
+def _authorization(token: Token) -> str:
+    """The ``Authorization`` header value for ``token``.
+
+    Raises:
+        AuthError: ``invalid_token`` when the token (or its type) holds characters an HTTP
+            header cannot carry; the request is not sent (so not retried) and the token is
+            never quoted.
+    """
+    scheme = "Bearer" if token.token_type.lower() == "bearer" else token.token_type
+    if not (token.access_token and _header_safe(token.access_token) and _header_safe(scheme)):
+        raise AuthError("invalid_token", "the access token holds characters an HTTP header cannot carry "
+                        "(RFC 6750 section 2.1: visible ASCII only); the request was not sent")
+    return f"{scheme} {token.access_token}"
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -116,13 +137,14 @@ def call_flow(
         token: Token | None = None
         if secured:
             token = yield ("token", None)
-            headers["Authorization"] = f"{token.token_type.capitalize() if token.token_type.lower() == 'bearer' else token.token_type} {token.access_token}"
+            headers["Authorization"] = _authorization(token)
         result = yield from _exchange(logger, HttpRequest(prepared.method, url, prepared.query, headers, content))
         elapsed = time.monotonic() - started
         if isinstance(result, BaseException):
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
                                          sent=not _not_sent(result), elapsed=elapsed)
             if delay is None:
+                redact_exception_request(result)  # the cause's request headers hold the token
                 cls = APITimeoutError if _is_timeout(result) else APIConnectionError
                 raise cls(f"{prepared.method} {url}: {type(result).__name__}: {result} ({reason})",
                           method=prepared.method, url=url) from result
@@ -162,7 +184,9 @@ def token_flow(
     """The send loop for one token request: ``POST {login_base}/oauth/token`` (form).
 
     Retries 429 and 5xx like API calls (a token request is safe to replay: it creates
-    nothing the caller holds yet). Connection failures raise :class:`AuthError`.
+    nothing the caller holds yet). Connection failures raise :class:`APIConnectionError`
+    (:class:`APITimeoutError` for timeouts), like an API call's: ``AuthError`` means the
+    login service answered and refused.
     """
     from urllib.parse import urlencode
 
@@ -179,7 +203,11 @@ def token_flow(
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=True, connection_error=True,
                                          elapsed=elapsed)
             if delay is None:
-                raise AuthError("connection_error", f"POST {url}: {type(result).__name__}: {result}") from result
+                # no answer from the login service: a connection error, not a refusal (AuthError)
+                redact_exception_request(result)  # the cause's request headers hold the client secret
+                cls = APITimeoutError if _is_timeout(result) else APIConnectionError
+                raise cls(f"token request POST {url}: {type(result).__name__}: {result} ({reason})",
+                          method="POST", url=url) from result
         else:
             if result.status_code < 500 and result.status_code != 429:
                 return result

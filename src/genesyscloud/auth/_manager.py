@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generator
 if TYPE_CHECKING:
     import asyncio
 
-from .._core.errors import AuthError
+from .._core.errors import APIConnectionError, AuthError, GenesysCloudError
 from ._grants import Grant
 from ._stores import MemoryTokenStore, TokenStore
 from ._token import Token, TokenRequest, utcnow
@@ -101,8 +101,10 @@ def _wake(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-def _copy_error(exc: BaseException) -> AuthError:
+def _copy_error(exc: BaseException) -> GenesysCloudError:
     """The leader's error for a waiter (a fresh instance: each raise has its own traceback)."""
+    if isinstance(exc, APIConnectionError):
+        return type(exc)(str(exc), method=exc.method, url=exc.url)
     if isinstance(exc, AuthError):
         return AuthError(exc.error, exc.error_description, status=exc.status, correlation_id=exc.correlation_id,
                          headers=exc.headers)
@@ -110,8 +112,8 @@ def _copy_error(exc: BaseException) -> AuthError:
 
 
 def _describe(exc: BaseException) -> str:
-    # AuthError messages are built from the login service's error fields, never a secret
-    return str(exc) if isinstance(exc, AuthError) else type(exc).__name__
+    # these messages are built from the login service's error fields or the URL, never a secret
+    return str(exc) if isinstance(exc, AuthError | APIConnectionError) else type(exc).__name__
 
 
 class TokenManager:
@@ -176,7 +178,7 @@ class TokenManager:
         self._rejected: collections.deque[str] = collections.deque(maxlen=8)  # access tokens the API refused
         self._flight: _Flight | None = None
         self._retry_at: _dt.datetime | None = None  # proactive renewal failed: not again before this
-        self._refusal: tuple[AuthError, float] | None = None  # the login service's failure, until (monotonic)
+        self._refusal: tuple[GenesysCloudError, float] | None = None  # the login service's failure, until (monotonic)
         self.refusal_memory = REFUSAL_MEMORY
         self._mutex = threading.Lock()
         self.token_requests = 0  # how many token requests this manager has sent
@@ -342,7 +344,7 @@ class TokenManager:
                 self._flight = None
                 if fallback is not None:
                     self._retry_at = self.now() + _dt.timedelta(seconds=min(30.0, remaining / 4))
-                elif isinstance(outcome, AuthError) and (outcome.status or outcome.error == "connection_error"):
+                elif (isinstance(outcome, AuthError) and outcome.status) or isinstance(outcome, APIConnectionError):
                     self._refusal = (outcome, time.monotonic() + self.refusal_memory)
             if fallback is not None:
                 flight.finish(token=fallback)

@@ -15,7 +15,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
-from urllib.parse import parse_qsl, urlencode
 
 from ..auth import AccessToken, ClientCredentials, Grant, Token
 from ._errors import EXIT_AUTH, EXIT_USAGE, CLIError
@@ -23,9 +22,6 @@ from ._profiles import Profile, ProfileStore
 
 __all__ = ["Settings", "Session", "open_session", "redact_headers", "redact_body"]
 
-_SECRET_KEYS = {"access_token", "refresh_token", "id_token", "client_secret", "password", "code_verifier",
-                "assertion", "secret", "token"}
-_SECRET_FORM_KEYS = _SECRET_KEYS | {"code"}  # the authorization code of a token request
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 
 
@@ -97,30 +93,16 @@ def redact_headers(headers: Any) -> list[tuple[str, str]]:
 
 
 def redact_body(content: bytes, content_type: str = "") -> str:
-    """A body for display (at most 4,000 characters) with secret fields replaced by ``***``."""
-    text = content.decode("utf-8", "replace")
-    if not text:
+    """A body for display (at most 4,000 characters) with secret fields masked: the
+    SDK's own redaction (:func:`genesyscloud._core.logging.redact_body`), so the tool, the
+    SDK's logs and the sandbox's request log mask the same fields."""
+    from .._core.logging import redact_body as _redact
+
+    shown = _redact(content, content_type)
+    if shown is None:
         return ""
-    if "x-www-form-urlencoded" in content_type:
-        pairs = [(k, "***" if k.lower() in _SECRET_FORM_KEYS else v) for k, v in parse_qsl(text, keep_blank_values=True)]
-        text = urlencode(pairs)
-    else:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            pass
-        else:
-            text = json.dumps(_redact_json(data), ensure_ascii=False)
+    text = shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)
     return text if len(text) <= 4000 else text[:4000] + f"... ({len(text)} characters)"
-
-
-def _redact_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: "***" if k.lower() in _SECRET_KEYS and isinstance(v, str) else _redact_json(v)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_json(v) for v in value]
-    return value
 
 
 def _verbose_http_client() -> Any:
