@@ -154,6 +154,24 @@ def _check_timeout(timeout: Any) -> Any:
     raise TypeError(f"timeout must be seconds (float), a mapping or an httpx.Timeout, got {type(timeout).__name__}")
 
 
+def _token_request_budget(timeout: Any) -> float:
+    """Seconds one token request may take: its ``total`` when the timeout has one, else
+    its connect and read timeouts together (a token response is one small read). Token
+    waiters wait this long, and a shared store's lock lives about as long."""
+    total = timeout.get("total") if isinstance(timeout, Mapping) else getattr(timeout, "total", None)
+    if isinstance(total, int | float) and not isinstance(total, bool) and total > 0:
+        return float(total)
+    parts = {"connect": DEFAULT_TIMEOUTS["connect"], "read": DEFAULT_TIMEOUTS["read"]}
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        parts = {"connect": min(parts["connect"], float(timeout)), "read": float(timeout)}
+    elif timeout is not None:
+        for key in parts:
+            value = timeout.get(key) if isinstance(timeout, Mapping) else getattr(timeout, key, None)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                parts[key] = float(value)
+    return parts["connect"] + parts["read"]
+
+
 def _httpx_timeout(timeout: Any) -> Any:
     import httpx
 
@@ -325,7 +343,7 @@ class _BaseClient:
             auth, store=token_store, refresh_window=refresh_window,
             refresh_token_wait_time=10.0 if refresh_token_wait_time is None else refresh_token_wait_time,
             should_refresh_access_token=should_refresh_access_token is not False, on_token=on_token,
-            login_host=options.hosts.login)
+            login_host=options.hosts.login, token_request_budget=_token_request_budget(timeout))
         self._shared = _Shared(tokens, http_client, http_client is None)
         self._shared.options = options
         self._shared.transport = transport
