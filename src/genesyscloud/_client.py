@@ -286,6 +286,15 @@ class _BaseClient:
             return
         if auth is not None and not isinstance(auth, Grant):
             raise TypeError(f"auth must be a grant such as ClientCredentials(...), got {type(auth).__name__}")
+        hosts_given = {"region": region, "api_host": api_host, "login_host": login_host, "gateway": gateway}
+        if (auth is None or all(v is None for v in hosts_given.values())) and \
+                any(k.startswith("GENESYSCLOUD_") for k in os.environ):
+            # what is not given comes from GENESYSCLOUD_* (explicit arguments win)
+            from ._config import env_defaults
+
+            found = env_defaults(auth is not None, hosts_given)
+            region, api_host = found.get("region", region), found.get("api_host", api_host)
+            auth = found.get("auth", auth)
         if timeout is None:
             raise ValueError("timeout must not be None (timeouts are never infinite): give seconds (float), "
                              "a mapping of connect/read/write/pool seconds, or an httpx.Timeout")
@@ -357,9 +366,24 @@ class _BaseClient:
         arguments win over both.
 
         Raises:
-            ConfigError (a ``ValueError``): an incomplete or invalid setting or file.
+            ConfigError (a ``ValueError``): an incomplete or invalid setting or file, or no
+                credentials anywhere (the message names the variables looked for).
         """
-        return cls._layered(overrides, config_file=None, profile=overrides.pop("profile", None), require_file=False)
+        client = cls._layered(overrides, config_file=None, profile=overrides.pop("profile", None),
+                              require_file=False)
+        if client._shared.tokens is None:
+            from ._config import default_config_path
+            from ._core.errors import ConfigError
+
+            client._shared.shutdown()
+            error = ConfigError(
+                "no credentials found: set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET, or "
+                "GENESYSCLOUD_ACCESS_TOKEN (and GENESYSCLOUD_REGION or GENESYSCLOUD_API_HOST for the org's "
+                f"region), or client_id and client_secret in {default_config_path()} "
+                "(or the file GENESYSCLOUD_CONFIG_FILE names, profile GENESYSCLOUD_PROFILE); or pass auth=")
+            error.missing_credentials = True  # type: ignore[attr-defined]
+            raise error
+        return client
 
     @classmethod
     def from_config(cls, config_file: str | os.PathLike[str] | None = None, *, profile: str | None = None,

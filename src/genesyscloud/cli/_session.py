@@ -261,16 +261,22 @@ def open_session(settings: Settings, *, store: ProfileStore | None = None, need_
                           **{k: v for k, v in (("region", settings.region), ("api_host", settings.api_host)) if v}}
         try:
             if kwargs.pop("from_env", False):
-                client = GenesysCloud.from_env(http_client=http_client, live_reload_config=False, **kwargs)
+                try:
+                    client = GenesysCloud.from_env(http_client=http_client, live_reload_config=False, **kwargs)
+                except ValueError as exc:
+                    if not getattr(exc, "missing_credentials", False):
+                        raise
+                    if need_auth:
+                        raise CLIError("not logged in: run `genesys-cloud login`, set GENESYSCLOUD_OAUTHCLIENT_ID "
+                                       "and GENESYSCLOUD_OAUTHCLIENT_SECRET (or GENESYSCLOUD_ACCESS_TOKEN), put "
+                                       "client_id and client_secret in ~/.genesyscloudpython/config, or add "
+                                       "--sandbox", EXIT_AUTH) from None
+                    kwargs.pop("profile", None)
+                    client = GenesysCloud(http_client=http_client, **kwargs)
             else:
                 client = GenesysCloud(http_client=http_client, **kwargs)
         except ValueError as exc:
             raise CLIError(str(exc), EXIT_USAGE) from exc
-        if client.token_manager is None and need_auth:
-            client.close()
-            raise CLIError("not logged in: run `genesys-cloud login`, set GENESYSCLOUD_OAUTHCLIENT_ID and "
-                           "GENESYSCLOUD_OAUTHCLIENT_SECRET (or GENESYSCLOUD_ACCESS_TOKEN), or add --sandbox",
-                           EXIT_AUTH)
         session = Session(client=client, profile=profile, store=store, cached_token=cached, sandbox=sandbox)
         try:
             yield session
