@@ -118,3 +118,14 @@ def test_the_tool_reads_the_sdk_config_file_and_environment_with_the_sdk_precede
     env_a = {**env_b, "GENESYSCLOUD_OAUTHCLIENT_ID": a.client_id, "GENESYSCLOUD_OAUTHCLIENT_SECRET": a.client_secret}
     assert cli(["--api-host", a.url, "organization", "get-organizations-me"], env_a).exit_code == 0
     assert a.requests() and not b.requests()
+
+
+def test_an_unreachable_login_service_exits_4_not_3(home: Path) -> None:
+    from .test_cli import free_port
+
+    env = {**base_env(home), "GENESYSCLOUD_API_HOST": f"http://127.0.0.1:{free_port()}",
+           "GENESYSCLOUD_OAUTHCLIENT_ID": "cid", "GENESYSCLOUD_OAUTHCLIENT_SECRET": "Cl1ent-s3cret"}
+    result = cli(["users", "get-users"], env)
+    assert result.exit_code == 4, result.stderr  # APIConnectionError from the token request
+    assert result.stderr.startswith("error: connection failed") and "/oauth/token" in result.stderr
+    assert "Cl1ent-s3cret" not in result.stderr
