@@ -875,6 +875,9 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
         http, shared.http = shared.http, None
         if http is not None and shared.owns_http:
             await http.aclose()
+        aclose = getattr(shared.tokens.store, "aclose", None) if shared.tokens is not None else None
+        if aclose is not None:  # the store's connections on this event loop (redis.asyncio)
+            await aclose()
         shared.shutdown()
 
     async def __aenter__(self) -> AsyncGenesysCloud:

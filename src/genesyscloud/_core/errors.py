@@ -181,7 +181,7 @@ class InternalServerError(APIStatusError):
 
 class AuthError(GenesysCloudError):
     """The login service refused a token request (RFC 6749 section 5.2), or no token
-    can be had without one (``missing_credentials``, ``refresh_timeout``, ``invalid_token``...;
+    can be had without one (``missing_credentials``, ``invalid_token``, ``invalid_grant``...;
     then ``status`` is 0 and no request was sent).
 
     When the login service cannot be reached at all, the token request raises

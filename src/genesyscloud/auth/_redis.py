@@ -236,6 +236,8 @@ class RedisTokenStore:
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
+            for done in [other for other in list(self._async) if other.is_closed()]:
+                self._async.pop(done, None)  # a finished asyncio.run(): its connections are gone
             import redis.asyncio as aredis
             from redis.asyncio.retry import Retry
             from redis.backoff import NoBackoff
@@ -297,6 +299,13 @@ class RedisTokenStore:
             except BaseException:
                 self._orphan(name, owner, ttl_ms)
                 raise
+
+    async def aclose(self) -> None:
+        """Close this event loop's ``redis.asyncio`` client (the next use opens a new one);
+        ``AsyncGenesysCloud.close()`` calls it. A given ``async_redis`` stays open."""
+        client = self._async.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
 
     def __repr__(self) -> str:
         return f"RedisTokenStore({self._where!r}, prefix={self.prefix!r})"
