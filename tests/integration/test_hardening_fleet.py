@@ -289,3 +289,26 @@ def test_a_dangling_lock_symlink_is_never_followed(sandbox, tmp_path, caplog):
     assert not target.exists()
     assert os.path.islink(store_dir / "tokens.json.lock")
     assert any("failed to lock" in r.getMessage() for r in caplog.records)
+
+
+def test_an_async_client_shares_a_store_built_from_a_sync_redis_client(sandbox, redis_srv):
+    """A ``redis.Redis`` given to the store: async clients get a ``redis.asyncio`` twin to
+    the same server (the sync and async clients share tokens and one renewal)."""
+    import redis
+
+    from genesyscloud.auth import RedisTokenStore
+
+    store = RedisTokenStore(redis.Redis.from_url(redis_srv.url, socket_timeout=30))
+
+    async def main() -> Any:
+        async with genesyscloud.AsyncGenesysCloud(api_host=sandbox.url, token_store=store,
+                                                  auth=_cc(sandbox)) as client:
+            await client.users.get_users(page_size=1)
+            return client.token
+
+    token = asyncio.run(main())
+    with genesyscloud.GenesysCloud(api_host=sandbox.url, token_store=store, auth=_cc(sandbox)) as sync_client:
+        assert sync_client.users.get_users(page_size=1).entities
+        assert sync_client.token == token and store.load(sync_client.token_manager.key) == token
+    assert len(token_requests(sandbox)) == 1
+    assert _lock_keys(redis_srv) == []
