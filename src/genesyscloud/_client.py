@@ -633,7 +633,9 @@ class GenesysCloud(SyncResources, _BaseClient):
             or ``RedisTokenStore(url)`` to share one token (and one renewal) between processes.
         refresh_window: renew when fewer than this many seconds remain (default: 300 s or
             10 % of the token's lifetime, whichever is smaller).
-        refresh_token_wait_time: seconds a call waits for a renewal in progress (default 10).
+        refresh_token_wait_time: the least number of seconds a call waits for a renewal in
+            progress (default 10; the wait covers the token request's own budget, its connect
+            and read timeouts); a call whose wait runs out renews for itself.
         should_refresh_access_token: ``False`` never renews a token (default ``True``).
         on_token: called with each new :class:`Token` (to persist it).
         api_host: any API base URL (e.g. the sandbox's ``http://127.0.0.1:8642``); wins
@@ -664,8 +666,15 @@ class GenesysCloud(SyncResources, _BaseClient):
             and limit options then do not apply).
         return_extended_responses: every call returns an :class:`APIResponse`.
 
+    What is not given comes from the environment: ``region``/``api_host`` from
+    ``GENESYSCLOUD_REGION``/``GENESYSCLOUD_API_HOST`` when no host argument is given, and
+    ``auth`` from ``GENESYSCLOUD_OAUTHCLIENT_ID``/``_SECRET`` or ``GENESYSCLOUD_ACCESS_TOKEN``
+    when the client's login host is the one the environment names. Files are read only
+    by :meth:`from_env`, :meth:`from_config` and ``config_file=``.
+
     Raises:
-        ValueError: an unknown region or an invalid option (``ConfigError`` for files).
+        ValueError: an unknown region or an invalid option (``ConfigError`` for files and
+            environment variables).
         TypeError: ``auth`` is not a grant.
 
     API groups are properties named after the definition's tags (``client.users``,

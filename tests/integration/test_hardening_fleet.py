@@ -131,10 +131,9 @@ def test_a_lock_request_that_reaches_a_frozen_redis_late_is_released_by_its_owne
 def test_no_call_fails_during_or_after_a_redis_freeze_and_the_fleet_shares_again(sb, sandbox, redis_srv):
     from genesyscloud.auth import RedisTokenStore
 
-    # four workers (each with its own store connection, as separate processes would have);
-    # timeout=2: a token request's budget, and so the lock's lifetime, is 4 s
+    # four workers (each with its own store connection, as separate processes would have)
     clients = [genesyscloud.GenesysCloud(api_host=sandbox.url, token_store=RedisTokenStore(redis_srv.url),
-                                         timeout=2, auth=_cc(sandbox)) for _ in range(4)]
+                                         auth=_cc(sandbox)) for _ in range(4)]
     try:
         for client in clients:
             assert client.users.get_users(page_size=1).entities
