@@ -18,7 +18,7 @@ from genesyscloud import AsyncGenesysCloud, AuthError, ConfigError, GenesysCloud
 from genesyscloud.auth import ClientCredentials
 
 from .test_auth_support import (  # noqa: F401  (fixtures)
-    control, free_port, requests_log, sandbox, sb)
+    free_port, requests_log, sandbox, sb)
 
 BAD_FILES = [
     "[gateway]\nhost = gw/x\n",                      # the gateway's own check (was a plain ValueError)
