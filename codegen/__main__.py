@@ -2,7 +2,8 @@
 
 Writes ``src/genesyscloud/api/``, ``src/genesyscloud/models/``,
 ``src/genesyscloud/_resources.py``, ``src/genesyscloud/_topics.py`` (from
-``spec/notification-topics.json``) and ``tests/generated/`` under ``--out`` (default:
+``spec/notification-topics.json``), ``src/genesyscloud/_core/_secret_fields.py`` (the body
+fields that logs mask) and ``tests/generated/`` under ``--out`` (default:
 the repository). Output is deterministic. ``--check`` generates into a temporary folder
 and exits 1 listing every file that differs from what is committed.
 """
@@ -26,7 +27,7 @@ from . import topics as topics_mod
 
 ROOT = Path(__file__).resolve().parents[1]
 OWNED = ("src/genesyscloud/api", "src/genesyscloud/models", "src/genesyscloud/_resources.py", "tests/generated",
-         "src/genesyscloud/_topics.py")
+         "src/genesyscloud/_topics.py", "src/genesyscloud/_core/_secret_fields.py")
 MODEL_TEST_CHUNK = 400
 INDEX_SHARDS = 64
 
@@ -97,6 +98,8 @@ def generate(out: Path) -> list[Path]:
     topics = topics_mod.load({s.name for s in api.schemas})
     write("src/genesyscloud/_topics.py", env.get_template("topics.py.j2").render(
         topics=topics, typed=sum(1 for t in topics if t.definition)))
+    write("src/genesyscloud/_core/_secret_fields.py",
+          env.get_template("secret_fields.py.j2").render(fields=spec_mod.secret_fields(api), sha=api.source_sha256))
     model_test_tpl = env.get_template("test_models.py.j2")
     for i in range(0, len(api.schemas), MODEL_TEST_CHUNK):
         part = i // MODEL_TEST_CHUNK + 1

@@ -282,3 +282,30 @@ def load(path: Path = SPEC_PATH) -> Api:
             own=[o for o in ops if o.tags[0] == tag],
         ))
     return Api(schemas=schemas, operations=operations, tags=tags, source_sha256=hashlib.sha256(raw).hexdigest())
+
+
+# -- secret-bearing body fields (masked in logs; see genesyscloud._core.logging) ----------------
+
+#: a string field whose wire name contains one of these words carries a secret ...
+SECRET_WORDS = ("password", "secret", "token", "passphrase", "apikey", "api_key", "privatekey", "private_key",
+                "assertion", "verifier", "credential")
+#: ... unless the name ends with one of these (it names, dates, counts or locates a secret)
+NOT_SECRET_SUFFIXES = ("id", "ids", "url", "uri", "date", "hash", "location", "count", "type", "types", "seconds",
+                       "rate", "size", "provided", "name", "timeout", "requirements", "fields", "issued", "idles")
+
+
+def is_secret_field(wire: str, spec: str, enum: tuple[str, ...] = ()) -> bool:
+    """Whether a definition field carries a secret: a plain string (not a date, not an
+    enum) named like one (``password``, ``newPassword``, ``clientSecret``, ``deviceToken``...)."""
+    low = wire.lower().replace("-", "_")
+    flat = low.replace("_", "")
+    if spec != "str" or enum:
+        return False
+    if not any(word.replace("_", "") in flat for word in SECRET_WORDS):
+        return False
+    return not any(flat.endswith(suffix) for suffix in NOT_SECRET_SUFFIXES)
+
+
+def secret_fields(api: Api) -> list[str]:
+    """The wire names of every secret-bearing string field in the definition, sorted."""
+    return sorted({p.wire for s in api.schemas for p in s.props if is_secret_field(p.wire, p.spec, p.enum)})

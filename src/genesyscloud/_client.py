@@ -113,6 +113,12 @@ def _check_timeout(timeout: Any) -> Timeout | None:
                     f"got {type(timeout).__name__}")
 
 
+def _token_request_budget(timeout: Timeout | None) -> float:
+    """Seconds one token request may take: the timeout's ``total`` (one attempt). Token
+    waiters wait this long, and a shared store's lock lives about as long."""
+    return (timeout or DEFAULT_TIMEOUT).total  # type: ignore[return-value]
+
+
 class _Shared:
     """State shared by a client and its ``with_options`` copies: HTTP client and tokens."""
 
@@ -213,6 +219,15 @@ class _BaseClient:
             return
         if auth is not None and not isinstance(auth, Grant):
             raise TypeError(f"auth must be a grant such as ClientCredentials(...), got {type(auth).__name__}")
+        hosts_given = {"region": region, "api_host": api_host, "login_host": login_host, "gateway": gateway}
+        if (auth is None or all(v is None for v in hosts_given.values())) and \
+                any(k.startswith("GENESYSCLOUD_") for k in os.environ):
+            # what is not given comes from GENESYSCLOUD_* (explicit arguments win)
+            from ._config import env_defaults
+
+            found = env_defaults(auth is not None, hosts_given)
+            region, api_host = found.get("region", region), found.get("api_host", api_host)
+            auth = found.get("auth", auth)
         if timeout is None:
             raise ValueError("timeout must not be None (timeouts are never infinite): give seconds (float), "
                              "a mapping of connect/read/write/pool/total seconds, or a genesyscloud.Timeout")
@@ -279,7 +294,7 @@ class _BaseClient:
             auth, store=token_store, refresh_window=refresh_window,
             refresh_token_wait_time=10.0 if refresh_token_wait_time is None else refresh_token_wait_time,
             should_refresh_access_token=should_refresh_access_token is not False, on_token=on_token,
-            login_host=options.hosts.login)
+            login_host=options.hosts.login, token_request_budget=_token_request_budget(timeout))
         self._shared = _Shared(tokens, http_client, http_client is None)
         self._shared.options = options
         self._shared.transport = transport
@@ -293,9 +308,24 @@ class _BaseClient:
         arguments win over both.
 
         Raises:
-            ConfigError (a ``ValueError``): an incomplete or invalid setting or file.
+            ConfigError (a ``ValueError``): an incomplete or invalid setting or file, or no
+                credentials anywhere (the message names the variables looked for).
         """
-        return cls._layered(overrides, config_file=None, profile=overrides.pop("profile", None), require_file=False)
+        client = cls._layered(overrides, config_file=None, profile=overrides.pop("profile", None),
+                              require_file=False)
+        if client._shared.tokens is None:
+            from ._config import default_config_path
+            from ._core.errors import ConfigError
+
+            client._shared.shutdown()
+            error = ConfigError(
+                "no credentials found: set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET, or "
+                "GENESYSCLOUD_ACCESS_TOKEN (and GENESYSCLOUD_REGION or GENESYSCLOUD_API_HOST for the org's "
+                f"region), or client_id and client_secret in {default_config_path()} "
+                "(or the file GENESYSCLOUD_CONFIG_FILE names, profile GENESYSCLOUD_PROFILE); or pass auth=")
+            error.missing_credentials = True  # type: ignore[attr-defined]
+            raise error
+        return client
 
     @classmethod
     def from_config(cls, config_file: str | os.PathLike[str] | None = None, *, profile: str | None = None,
@@ -550,7 +580,9 @@ class GenesysCloud(SyncResources, _BaseClient):
             or ``RedisTokenStore(url)`` to share one token (and one renewal) between processes.
         refresh_window: renew when fewer than this many seconds remain (default: 300 s or
             10 % of the token's lifetime, whichever is smaller).
-        refresh_token_wait_time: seconds a call waits for a renewal in progress (default 10).
+        refresh_token_wait_time: the least number of seconds a call waits for a renewal in
+            progress (default 10; the wait covers the token request's own budget, its connect
+            and read timeouts); a call whose wait runs out renews for itself.
         should_refresh_access_token: ``False`` never renews a token (default ``True``).
         on_token: called with each new :class:`Token` (to persist it).
         api_host: any API base URL (e.g. the sandbox's ``http://127.0.0.1:8642``); wins
@@ -589,8 +621,15 @@ class GenesysCloud(SyncResources, _BaseClient):
             proxy, TLS and limit options then do not apply). Needs ``httpx`` installed.
         return_extended_responses: every call returns an :class:`APIResponse`.
 
+    What is not given comes from the environment: ``region``/``api_host`` from
+    ``GENESYSCLOUD_REGION``/``GENESYSCLOUD_API_HOST`` when no host argument is given, and
+    ``auth`` from ``GENESYSCLOUD_OAUTHCLIENT_ID``/``_SECRET`` or ``GENESYSCLOUD_ACCESS_TOKEN``
+    when the client's login host is the one the environment names. Files are read only
+    by :meth:`from_env`, :meth:`from_config` and ``config_file=``.
+
     Raises:
-        ValueError: an unknown region or an invalid option (``ConfigError`` for files).
+        ValueError: an unknown region or an invalid option (``ConfigError`` for files and
+            environment variables).
         TypeError: ``auth`` is not a grant.
 
     API groups are properties named after the definition's tags (``client.users``,
@@ -805,6 +844,9 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
         http, shared.http = shared.http, None
         if http is not None:
             await http.close()  # an http_client= of the caller's is left open
+        aclose = getattr(shared.tokens.store, "aclose", None) if shared.tokens is not None else None
+        if aclose is not None:  # the store's connections on this event loop (redis.asyncio)
+            await aclose()
         shared.shutdown()
 
     async def __aenter__(self) -> AsyncGenesysCloud:

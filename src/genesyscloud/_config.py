@@ -6,7 +6,9 @@ file (a named profile over its top-level sections), then defaults.
 When files are read: only in ``GenesysCloud.from_config(...)``, ``from_env()`` (which
 reads ``~/.genesyscloudpython/config`` or ``$GENESYSCLOUD_CONFIG_FILE`` when it
 exists), or when the constructor gets ``config_file=`` or ``profile=``. A plain
-``GenesysCloud(...)`` reads neither the environment nor any file.
+``GenesysCloud(...)`` reads no file, but takes what it is not given from the
+environment (:func:`env_defaults`): the region or host when none is given, and the
+credentials when ``auth`` is not given and they belong to the same login host.
 
 The file is ``~/.genesyscloudpython/config`` (the official Python SDK's path) or a given
 path, INI or JSON (detected from the first character: ``{`` is JSON). Sections are the
@@ -47,10 +49,15 @@ from typing import Any, Callable, Mapping
 
 from ._core.errors import ConfigError
 
-__all__ = ["default_config_path", "read_config_file", "env_settings", "gather", "ConfigError",
+__all__ = ["default_config_path", "read_config_file", "env_settings", "env_defaults", "gather", "ConfigError",
+           "ENV_VARIABLES",
            "HOST_KEYS", "LOGGING_KEYS", "RETRY_KEYS", "TIMEOUT_KEYS"]
 
 HOST_KEYS = ("region", "api_host", "login_host", "gateway")
+#: the environment variables the SDK (and the command line) read
+ENV_VARIABLES = ("GENESYSCLOUD_REGION", "GENESYSCLOUD_API_HOST", "GENESYSCLOUD_OAUTHCLIENT_ID",
+                 "GENESYSCLOUD_OAUTHCLIENT_SECRET", "GENESYSCLOUD_ACCESS_TOKEN", "GENESYSCLOUD_CONFIG_FILE",
+                 "GENESYSCLOUD_PROFILE")
 SECTIONS = ("general", "logging", "reauthentication", "gateway", "retry")
 
 
@@ -285,11 +292,16 @@ def _load(path: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dic
             sections[name] = body
         return sections, profiles
     parser = configparser.ConfigParser(interpolation=None, strict=True)
+    problem = None
     try:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
-        raise ConfigError(f"malformed INI: {exc}".replace("\n", " "), file=path,
-                          expected="INI sections such as [logging] with key = value lines") from None
+        problem = _ini_problem(exc)
+    if problem is not None:
+        # never quote the offending line (`client_secret XYZ`, no `=`, holds a secret), and
+        # raised outside the handler so that not even __context__ keeps configparser's message
+        raise ConfigError(f"malformed INI: {problem}", file=path,
+                          expected="INI sections such as [logging] with key = value lines")
     for name in parser.sections():
         items = dict(parser.items(name, raw=True))
         if name.startswith("profile "):
@@ -301,6 +313,21 @@ def _load(path: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dic
             _check_section(path, name, name, items)
             sections[name] = items
     return sections, profiles
+
+
+def _ini_problem(exc: configparser.Error) -> str:
+    """What is wrong with an INI file, by line number, without quoting its lines."""
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"line {exc.lineno} comes before any [section] header"
+    if isinstance(exc, configparser.ParsingError):
+        lines = ", ".join(str(number) for number, _ in exc.errors)
+        return f"line {lines} is not a 'key = value' line" if len(exc.errors) == 1 else \
+            f"lines {lines} are not 'key = value' lines"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"line {exc.lineno}: key {exc.option!r} appears twice in section [{exc.section}]"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"line {exc.lineno}: section [{exc.section}] appears twice"
+    return type(exc).__name__
 
 
 def _check_section(path: str, label: str, kind: str, body: Any) -> None:
@@ -369,6 +396,39 @@ def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return out
 
 
+def env_defaults(given_auth: bool, hosts: Mapping[str, Any]) -> dict[str, Any]:
+    """What a plain ``GenesysCloud(...)`` takes from the environment.
+
+    ``region``/``api_host`` from ``GENESYSCLOUD_REGION``/``GENESYSCLOUD_API_HOST`` when
+    ``hosts`` (the host arguments given) are all ``None``; ``auth`` from
+    ``GENESYSCLOUD_OAUTHCLIENT_ID``/``_SECRET`` or ``GENESYSCLOUD_ACCESS_TOKEN`` when no
+    ``auth`` was given, but only if the client's login host is the one the environment
+    names (its credentials are never sent to another host).
+
+    Raises:
+        ConfigError: a half-set client id / secret pair, or a bad region or host.
+    """
+    from ._regions import resolve_hosts
+    from .auth import AccessToken, ClientCredentials
+
+    env = env_settings()
+    out: dict[str, Any] = {}
+    env_hosts = {k: env[k] for k in ("region", "api_host") if k in env}
+    if all(v is None for v in hosts.values()):
+        out.update(env_hosts)
+    if not given_auth and ("access_token" in env or "client_id" in env):
+        mine = {**hosts, **out}
+        if resolve_hosts(mine.get("region"), mine.get("api_host"), mine.get("login_host"), mine.get("gateway")).login \
+                == resolve_hosts(env_hosts.get("region"), env_hosts.get("api_host")).login:
+            try:
+                out["auth"] = (AccessToken(env["access_token"]) if "access_token" in env
+                               else ClientCredentials(env["client_id"], env["client_secret"]))
+            except ValueError as exc:
+                raise ConfigError(str(exc), key="GENESYSCLOUD_ACCESS_TOKEN" if "access_token" in env
+                                  else "GENESYSCLOUD_OAUTHCLIENT_ID") from None
+    return out
+
+
 def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
     """Merge layers, lowest first; the host group (region/api_host/login_host/gateway)
     comes whole from the highest layer that sets any of it."""
@@ -420,25 +480,38 @@ def to_client_kwargs(flat: Mapping[str, Any], *, file: str | None = None) -> dic
     if "auth" in flat:
         out["auth"] = flat.pop("auth")
     elif access_token:
-        out["auth"] = AccessToken(access_token)
+        try:
+            out["auth"] = AccessToken(access_token)
+        except ValueError as exc:
+            raise ConfigError(str(exc), key="GENESYSCLOUD_ACCESS_TOKEN") from None
     elif client_id or client_secret:
         if not (client_id and client_secret):
             raise ConfigError("client_id and client_secret go together", file=file, section="general",
                               key="client_secret" if client_id else "client_id", expected="both keys")
-        out["auth"] = ClientCredentials(client_id, client_secret)
+        try:
+            out["auth"] = ClientCredentials(client_id, client_secret)
+        except ValueError as exc:
+            raise ConfigError(str(exc), file=file, section="general") from None
     gateway = {k[len("gateway_"):]: flat.pop(k) for k in [k for k in flat if k.startswith("gateway_")]}
     if gateway:
         if "host" not in gateway:
             raise ConfigError("a gateway needs a host", file=file, section="gateway", key="host",
                               expected="the gateway's host name")
-        out["gateway"] = Gateway(**gateway)
+        try:
+            out["gateway"] = Gateway(**gateway)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(str(exc), file=file, section="gateway") from None
     log = {k: flat.pop(k) for k in LOGGING_KEYS if k in flat}
     if log:
-        out["log_settings"] = LogSettings(
-            level=log.get("log_level"), format=log.get("log_format", "text"),
-            to_console=log.get("log_to_console", False), file_path=log.get("log_file_path"),
-            request_body=log.get("log_request_body", False), response_body=log.get("log_response_body", False),
-            allowed_headers=log.get("log_headers", frozenset()), allowed_query=log.get("log_query_params", frozenset()))
+        try:
+            out["log_settings"] = LogSettings(
+                level=log.get("log_level"), format=log.get("log_format", "text"),
+                to_console=log.get("log_to_console", False), file_path=log.get("log_file_path"),
+                request_body=log.get("log_request_body", False), response_body=log.get("log_response_body", False),
+                allowed_headers=log.get("log_headers", frozenset()),
+                allowed_query=log.get("log_query_params", frozenset()))
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(str(exc), file=file, section="logging") from None
     retry = {k: flat.pop(k) for k in RETRY_KEYS if k in flat}
     if retry:
         names = {"retry_max": "max_retries", "retry_wait_max": "total_budget", "retry_wait_min": "backoff_base",
@@ -446,7 +519,7 @@ def to_client_kwargs(flat: Mapping[str, Any], *, file: str | None = None) -> dic
                  "retry_after_default": "retry_after_default"}
         try:
             out["retry_policy"] = RetryPolicy(**{names[k]: v for k, v in retry.items()})
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise ConfigError(str(exc), file=file, section="retry") from None
     timeouts = {k: flat.pop(k) for k in TIMEOUT_KEYS if k in flat}
     if timeouts:
@@ -531,7 +604,16 @@ class ConfigWatcher:
         self.listeners: list[Callable[[BaseException | None], None]] = []
 
     def reload(self) -> None:
-        """Apply the file now. Raises :class:`ConfigError` (the old settings stay)."""
+        """Apply the file now. Raises :class:`ConfigError` for any problem with the file
+        (the old settings stay)."""
+        try:
+            self._reload()
+        except ConfigError:
+            raise
+        except (ValueError, TypeError, OSError) as exc:  # whatever a setting's own check raised
+            raise ConfigError(f"not applied: {exc}", file=self.source.path) from None
+
+    def _reload(self) -> None:
         import dataclasses
 
         from ._core.logging import LogSettings
@@ -566,12 +648,16 @@ class ConfigWatcher:
             return  # deleted or being replaced: the "created"/"moved" event follows
         try:
             self.reload()
-        except ConfigError as exc:
+        except Exception as exc:  # noqa: BLE001 - the watcher thread must outlive any bad edit
             error = exc
             logging.getLogger("genesyscloud").error("configuration not reloaded, keeping the previous settings: %s",
                                                     exc)
         for listener in list(self.listeners):
-            listener(error)
+            try:
+                listener(error)
+            except Exception as exc:  # noqa: BLE001 - reported, and the watcher goes on
+                logging.getLogger("genesyscloud").error("a configuration reload listener raised %s",
+                                                        type(exc).__name__)
 
     def start(self) -> None:
         from watchdog.events import FileSystemEventHandler

@@ -203,9 +203,10 @@ def test_an_unreachable_login_service_fails_fast(sandbox):
     with client_for(sandbox, ClientCredentials(sandbox.client_id, sandbox.client_secret), login_host=closed,
                     max_retries=1) as client:
         started = time.monotonic()
-        with pytest.raises(AuthError) as info:
+        with pytest.raises(genesyscloud.APIConnectionError) as info:
             client.users.get_users(page_size=1)
-    assert info.value.error == "connection_error" and time.monotonic() - started < 10
+    assert not isinstance(info.value, AuthError) and info.value.url == f"{closed}/oauth/token"
+    assert time.monotonic() - started < 10
     assert sandbox.client_secret not in str(info.value)
 
 

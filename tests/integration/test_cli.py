@@ -371,7 +371,7 @@ def test_verbose_shows_redacted_request_and_response(env: dict[str, Any], sb: Sa
     assert "> POST " in err and "/oauth/token" in err and "> authorization: Basic ***" in err
     assert "> GET " in err and "> authorization: Bearer ***" in err
     assert "< 404 Not Found" in err and '"code": "not.found"' in err
-    assert '"access_token": "***"' in err
+    assert '"access_token": "[REDACTED]"' in err
     assert sb.client_secret not in err
     assert err.strip().splitlines()[-1].startswith("error: 404 not.found")
 

@@ -110,11 +110,11 @@ def test_mutual_tls(mtls_server):
         assert gc.oauth.get_oauth_clients().entities is not None
     # without the client certificate the TLS handshake fails: a connection error, not retried forever
     with GenesysCloud(api_host=s["url"], auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET), ssl_ca_cert=s["ca"],
-                      max_retries=0) as gc, pytest.raises(genesyscloud.AuthError, match="connection_error"):
+                      max_retries=0) as gc, pytest.raises(genesyscloud.APIConnectionError, match="token request POST"):
         gc.oauth.get_oauth_clients()
     # and without the CA the server certificate is not trusted (verification is on by default)
     with GenesysCloud(api_host=s["url"], auth=ClientCredentials(CLIENT_ID, CLIENT_SECRET), cert_file=s["cert"],
-                      key_file=s["key"], max_retries=0) as gc, pytest.raises(genesyscloud.AuthError,
+                      key_file=s["key"], max_retries=0) as gc, pytest.raises(genesyscloud.APIConnectionError,
                                                                              match="CERTIFICATE_VERIFY_FAILED"):
         gc.authenticate()
 

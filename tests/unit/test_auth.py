@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import contextlib
 import json
 import logging
 import os
@@ -156,7 +157,12 @@ def test_store_keys_hold_no_secret():
     for grant in grants:
         assert SECRET not in grant.cache_key()
         assert SECRET not in TokenManager(grant).key
-    assert ClientCredentials("cid", SECRET).cache_key() == ClientCredentials("cid", "other").cache_key()
+    # the key changes with the secret (a wrong secret never adopts another client's token),
+    # and with the login host, but stays the same for the same client
+    assert ClientCredentials("cid", SECRET).cache_key() != ClientCredentials("cid", "other").cache_key()
+    assert ClientCredentials("cid", SECRET).cache_key() == ClientCredentials("cid", SECRET).cache_key()
+    assert (TokenManager(ClientCredentials("cid", SECRET), login_host="https://login.a").key
+            != TokenManager(ClientCredentials("cid", SECRET), login_host="https://login.b").key)
 
 
 def test_no_repr_shows_a_secret():
@@ -343,7 +349,19 @@ def test_a_failing_store_never_fails_the_call(tmp_path, caplog):
         token = manager.get_sync(lambda request: _token())
     assert token.access_token.startswith("at-")
     messages = " ".join(r.getMessage() for r in caplog.records)
-    assert "failed to lock" in messages and "failed to load" in messages and "failed to save" in messages
+    # the failed store is left alone for the rest of the renewal (a frozen store costs one timeout, not three)
+    assert "failed to lock" in messages and "failed to load" not in messages and "failed to save" not in messages
+
+    class Flaky(Broken):
+        def lock(self, key, timeout):
+            return contextlib.nullcontext()
+
+    manager = TokenManager(ClientCredentials("cid", SECRET), store=Flaky())
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="genesyscloud.auth"):
+        assert manager.get_sync(lambda request: _token()).access_token.startswith("at-")
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "failed to load" in messages and "failed to save" not in messages
 
 
 def test_bad_manager_arguments():
@@ -374,7 +392,7 @@ def test_clients_forward_auth_options_to_the_token_manager(tmp_path):
         manager = client.token_manager
         assert (manager.store, manager.refresh_window, manager.refresh_token_wait_time,
                 manager.should_refresh_access_token, manager.on_token) == (store, 30.0, 2.5, False, hook)
-        assert manager.key == TokenManager(ClientCredentials("cid", "x"), login_host="http://127.0.0.1:9").key
+        assert manager.key == TokenManager(ClientCredentials("cid", SECRET), login_host="http://127.0.0.1:9").key
     default = genesyscloud.GenesysCloud(api_host="http://127.0.0.1:9", auth=ClientCredentials("cid", SECRET))
     manager = default.token_manager
     assert isinstance(manager.store, MemoryTokenStore) and manager.refresh_window is None

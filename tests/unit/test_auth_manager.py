@@ -156,30 +156,40 @@ def test_threads_and_event_loops_share_one_flight():
     assert len(fetch.requests) == 1 and results == ["at-1"] * 28
 
 
-def test_waiters_give_up_after_refresh_token_wait_time():
+def test_a_waiter_whose_wait_runs_out_renews_for_itself():
     fetch = Fetcher(delay=1.0)
     manager = TokenManager(cc(), refresh_token_wait_time=0.2)
     leader = threading.Thread(target=manager.get_sync, args=(fetch,))
     leader.start()
     while manager._flight is None:
         time.sleep(0.001)
-    started = time.monotonic()
-    with pytest.raises(AuthError) as info:
-        manager.get_sync(fetch)
-    assert 0.15 < time.monotonic() - started < 0.8
-    assert info.value.error == "refresh_timeout" and "refresh_token_wait_time" in str(info.value)
+    token = manager.get_sync(fetch)  # the leader is late: this call renews on its own, and does not fail
+    assert token.access_token in ("at-1", "at-2")
     leader.join(5)
-    assert manager.token is not None and len(fetch.requests) == 1
+    assert manager.token is not None and len(fetch.requests) == 2
 
 
-async def test_async_waiters_give_up_after_refresh_token_wait_time():
+def test_waiters_wait_as_long_as_the_token_request_budget():
+    fetch = Fetcher(delay=0.6)
+    manager = TokenManager(cc(), refresh_token_wait_time=0.1, token_request_budget=30)
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(manager.get_sync(fetch).access_token))
+               for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results == ["at-1"] * 5 and len(fetch.requests) == 1  # one request; every waiter got its token
+
+
+async def test_an_async_waiter_whose_wait_runs_out_renews_for_itself():
     fetch = Fetcher(delay=1.0)
     manager = TokenManager(cc(), refresh_token_wait_time=0.2)
     leader = asyncio.create_task(manager.get_async(fetch.fetch_async))
     await asyncio.sleep(0.01)
-    with pytest.raises(AuthError, match="refresh_token_wait_time"):
-        await manager.get_async(fetch.fetch_async)
+    assert (await manager.get_async(fetch.fetch_async)).access_token
     assert (await leader).access_token == "at-1"
+    assert len(fetch.requests) == 2
 
 
 def test_a_refused_request_gives_every_waiter_one_clear_error():

@@ -127,11 +127,22 @@ def test_precedence_arguments_then_environment_then_file(tmp_path, monkeypatch):
     assert gc.token_manager.grant.client_id == "arg"
     # the same through the constructor's config_file=
     assert GenesysCloud(config_file=path, region="sa-east-1").hosts.api == "https://api.sae1.pure.cloud"
-    # a plain constructor reads neither the environment nor a file
-    assert GenesysCloud().hosts.api == "https://api.mypurecloud.com"
+    # a plain constructor reads no file, but takes what it is not given from the environment
+    plain = GenesysCloud()
+    assert plain.hosts.api == "https://api.usw2.pure.cloud" and isinstance(plain.token_manager.grant, AccessToken)
+    # explicit arguments win; the environment's token is not sent to a host it was not issued for
+    other = GenesysCloud(region="eu-west-1")
+    assert other.hosts.api == "https://api.mypurecloud.ie" and other.token_manager is None
+    assert GenesysCloud(auth=ClientCredentials("arg", "arg-s")).hosts.api == "https://api.usw2.pure.cloud"
 
 
 def test_from_env_reads_the_default_file_when_present(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError) as nothing:  # nothing set: the error names what it looked for
+        GenesysCloud.from_env()
+    for name in ("GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET", "GENESYSCLOUD_ACCESS_TOKEN",
+                 "GENESYSCLOUD_REGION", "GENESYSCLOUD_API_HOST", "GENESYSCLOUD_CONFIG_FILE"):
+        assert name in str(nothing.value)
+    monkeypatch.setenv("GENESYSCLOUD_ACCESS_TOKEN", "env-token")
     assert GenesysCloud.from_env().hosts.api == "https://api.mypurecloud.com"  # no file: fine
     home = tmp_path / "home" / ".genesyscloudpython"
     home.mkdir(parents=True)

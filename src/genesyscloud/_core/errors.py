@@ -180,7 +180,12 @@ class InternalServerError(APIStatusError):
 
 
 class AuthError(GenesysCloudError):
-    """The login service refused a token request (RFC 6749 section 5.2).
+    """The login service refused a token request (RFC 6749 section 5.2), or no token
+    can be had without one (``missing_credentials``, ``invalid_token``, ``invalid_grant``...;
+    then ``status`` is 0 and no request was sent).
+
+    When the login service cannot be reached at all, the token request raises
+    :class:`APIConnectionError` (or :class:`APITimeoutError`) instead, as an API call does.
 
     Attributes:
         error: the OAuth error code (``invalid_client``, ``invalid_grant``, ...).
@@ -204,9 +209,9 @@ class AuthError(GenesysCloudError):
         self.correlation_id = correlation_id
         self.headers = headers or {}
         text = f"{error}: {error_description}" if error_description else error
-        if status:
-            text = f"{status} {text}"
-        super().__init__(f"token request failed: {text}")
+        if status:  # the login service answered
+            text = f"token request failed: {status} {text}"
+        super().__init__(text)
 
 
 class ResponseDecodeError(GenesysCloudError):

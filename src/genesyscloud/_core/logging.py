@@ -7,10 +7,19 @@ when ``request_body`` / ``response_body`` are on, and even then secrets are mask
 
 Redaction is by allowlist: a header or query parameter not in the allowlist is shown
 as ``[REDACTED]``; ``Authorization`` and friends can never be allowlisted. JSON and
-form bodies have every value under a secret-looking key (``access_token``,
-``client_secret``, ``secret``, ``password``, ``code``, ``code_verifier``,
-``assertion``, ``refresh_token``, ...) masked; other text bodies are scrubbed of
-``key=value`` / ``"key": "value"`` pairs with such keys.
+form bodies have every value under a secret key masked, at any depth: the OAuth
+(RFC 6749 / 7636) names (``access_token``, ``client_secret``, ``code``,
+``code_verifier``, ``assertion``, ``refresh_token``, ...) and every secret-bearing
+field of the API definition (``password``, ``newPassword``, ``oldPassword``,
+``clientSecret``, ``deviceToken``... generated into :mod:`._secret_fields` by codegen).
+Other text bodies are scrubbed of ``key=value`` / ``"key": "value"`` pairs with such
+keys. :func:`redact_body` and :func:`mask_json` are the one implementation: the
+command line's ``-v`` output and the sandbox's request log use them too.
+
+httpx's own ``INFO`` line (``HTTP Request: GET https://...?...``) goes through
+:class:`QueryRedactingFilter`, so query values never reach the application's logs in
+clear either; :func:`redact_exception_request` masks the credentials of the request
+that a transport exception carries (``exc.__cause__.request.headers``).
 
 With ``level=None`` (the default) the client produces records for whatever the
 ``genesyscloud`` logger is enabled for, and they propagate like any library's. With
@@ -29,7 +38,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["TRACE", "LogSettings", "HttpLogger", "REDACTED", "redact_body", "redact_headers", "redact_query"]
+from ._secret_fields import SECRET_FIELDS
+
+__all__ = ["TRACE", "LogSettings", "HttpLogger", "REDACTED", "redact_body", "redact_headers", "redact_query",
+           "mask_json", "is_secret_key", "scrub_text", "redact_url", "redact_exception_request",
+           "QueryRedactingFilter", "install_library_log_filters", "SECRET_KEYS", "SECRET_FIELDS"]
 
 TRACE = 5
 logging.addLevelName(TRACE, "TRACE")
@@ -51,11 +64,13 @@ DEFAULT_QUERY = frozenset({
     "divisionId", "name", "id", "state", "type", "includechannels", "grant_type", "response_type",
     "redirect_uri", "client_id",
 })
+#: secret keys, lower case with ``-`` as ``_``: the OAuth form and response names
+#: (RFC 6749 / 7636 / 7522) and generic ones, plus every secret field of the API definition
 SECRET_KEYS = frozenset({
     "access_token", "accesstoken", "refresh_token", "refreshtoken", "id_token", "token", "client_secret",
     "clientsecret", "secret", "password", "code", "code_verifier", "codeverifier", "assertion", "authorization",
     "apikey", "api_key", "privatekey", "private_key", "samlassertion", "credentials", "passphrase",
-})
+} | {name.lower().replace("-", "_") for name in SECRET_FIELDS})
 NEVER_QUERY = SECRET_KEYS
 _SCRUB = re.compile(
     r"(?i)(\"?(?:" + "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=True)) +
@@ -122,19 +137,46 @@ def redact_query(params: Iterable[tuple[str, str]], allowed: Iterable[str] = ())
 _JSON_SAFE = frozenset({"code"})
 
 
-def _mask(data: Any) -> Any:
+def is_secret_key(key: Any) -> bool:
+    """Whether a body field or form key of this name carries a secret (case-insensitive;
+    ``-`` and ``_`` alike)."""
+    return isinstance(key, str) and key.lower().replace("-", "_") in SECRET_KEYS
+
+
+def mask_json(data: Any) -> Any:
+    """A copy of parsed JSON with the value of every secret key (at any depth) replaced
+    by ``[REDACTED]`` and strings scrubbed (:func:`scrub_text`); objects and arrays under
+    a secret key are masked inside, so their shape stays visible."""
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
-            low = key.lower().replace("-", "_") if isinstance(key, str) else ""
-            secret = low in SECRET_KEYS and not (low in _JSON_SAFE and isinstance(value, str) and "." in value)
-            out[key] = REDACTED if secret else _mask(value)
+            if is_secret_key(key) and not isinstance(value, dict | list):
+                low = key.lower()
+                # the API error body's "code" ("not.found") is no secret
+                safe = low in _JSON_SAFE and isinstance(value, str) and "." in value
+                out[key] = value if safe or value is None or isinstance(value, bool) else REDACTED
+            elif is_secret_key(key):
+                out[key] = _mask_all(value)
+            else:
+                out[key] = mask_json(value)
         return out
     if isinstance(data, list):
-        return [_mask(v) for v in data]
+        return [mask_json(v) for v in data]
     if isinstance(data, str):
         return scrub_text(data)
     return data
+
+
+def _mask_all(data: Any) -> Any:
+    """Under a secret key: every leaf is masked (``credentials: {"user": ..., "pin": ...}``)."""
+    if isinstance(data, dict):
+        return {k: _mask_all(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_mask_all(v) for v in data]
+    return data if data is None or isinstance(data, bool) else REDACTED
+
+
+_mask = mask_json  # the former private name
 
 
 def scrub_text(text: str) -> str:
@@ -152,7 +194,7 @@ def redact_body(content: bytes | None, content_type: str = "") -> Any:
     text = content.decode("utf-8", "replace")
     if "json" in ctype or (not ctype and text[:1] in "{["):
         try:
-            return _mask(json.loads(text))
+            return mask_json(json.loads(text))
         except ValueError:
             pass
     if ctype == "application/x-www-form-urlencoded":
@@ -161,12 +203,89 @@ def redact_body(content: bytes | None, content_type: str = "") -> Any:
         except ValueError:
             pairs = None
         if pairs is not None:
-            return {k: (REDACTED if k.lower() in SECRET_KEYS else scrub_text(v)) for k, v in pairs}
+            return {k: (REDACTED if is_secret_key(k) else scrub_text(v)) for k, v in pairs}
     if ctype and not (ctype.startswith("text/") or "json" in ctype or "xml" in ctype or "html" in ctype):
         return f"<{len(content)} bytes of {ctype}>"
     if len(text) > _TEXT_LIMIT:
         text = text[:_TEXT_LIMIT] + f"... ({len(text)} characters)"
     return scrub_text(text)
+
+
+def redact_url(url: str, allowed: Iterable[str] = ()) -> str:
+    """``url`` with its query values masked as :func:`redact_query` does (and any
+    ``user:password@`` removed)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return scrub_text(url)
+    netloc = parts.netloc.rpartition("@")[2] if "@" in parts.netloc else parts.netloc
+    if not parts.query and netloc == parts.netloc:
+        return url
+    query = urlencode(redact_query(parse_qsl(parts.query, keep_blank_values=True), allowed), safe="[]")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+_URL_IN_TEXT = re.compile(r"\b(?:https?|wss?)://[^\s\"'<>]+")
+
+
+class QueryRedactingFilter(logging.Filter):
+    """A filter for other libraries' loggers (httpx, httpcore, urllib3): every URL in a
+    record (its arguments or its message) leaves with its query values masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            if record.args:
+                args = record.args if isinstance(record.args, tuple) else (record.args,)
+                record.args = tuple(_redact_arg(a) for a in args)
+            if isinstance(record.msg, str) and "://" in record.msg:
+                record.msg = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), record.msg)
+        except Exception:  # a filter must never break logging; drop the arguments instead
+            record.msg, record.args = f"{record.msg!s:.200} (arguments withheld)", ()
+        return True
+
+
+def _redact_arg(value: Any) -> Any:
+    if isinstance(value, str | bytes | int | float | type(None)):
+        if isinstance(value, str) and "://" in value:
+            return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), value)
+        return value
+    text = str(value)  # httpx.URL, yarl.URL, ...
+    return redact_url(text) if "://" in text and "?" in text else value
+
+
+_FILTERED_LOGGERS = ("httpx", "httpcore", "urllib3.connectionpool", "aiohttp.client")
+_FILTER = QueryRedactingFilter()
+
+
+def install_library_log_filters() -> None:
+    """Attach :class:`QueryRedactingFilter` to the HTTP libraries' loggers (idempotent;
+    called when a client creates its connection pool)."""
+    for name in _FILTERED_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+
+
+def redact_exception_request(exc: BaseException | None) -> None:
+    """Mask, in place, the credential headers (``Authorization``, cookies) of the request
+    that a transport exception carries (httpx's ``exc.request``), so that an
+    ``APIConnectionError``'s ``__cause__`` holds no token or client secret."""
+    if exc is None:
+        return
+    try:
+        request = exc.request  # type: ignore[attr-defined]
+    except Exception:  # httpx raises RuntimeError when the exception has no request
+        return
+    headers = getattr(request, "headers", None)
+    if headers is None:
+        return
+    try:
+        for name in [n for n in headers.keys() if str(n).lower() in NEVER_HEADERS]:
+            headers[name] = REDACTED
+    except Exception:  # an immutable mapping: nothing to mask in place
+        return
 
 
 class _JsonFormatter(logging.Formatter):
@@ -193,6 +312,7 @@ class HttpLogger:
     """
 
     def __init__(self, settings: LogSettings | None = None) -> None:
+        install_library_log_filters()  # httpx's own INFO line must not carry query secrets either
         self.settings = settings or LogSettings()
         self.logger = logging.getLogger(LOGGER_NAME)
         self.threshold = LEVELS.get(self.settings.level) if self.settings.level else None

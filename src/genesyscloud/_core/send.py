@@ -25,6 +25,7 @@ import time
 from typing import TYPE_CHECKING, Any, Generator
 
 from .errors import APIConnectionError, APITimeoutError, AuthError, status_error
+from .logging import redact_exception_request
 from .retry import RetryPolicy, decide_retry
 from .transport import DEFAULT_TIMEOUT, HttpRequest, Response, Timeout, TransportError
 
@@ -36,6 +37,26 @@ if TYPE_CHECKING:
 __all__ = ["call_flow", "HttpRequest", "token_flow"]
 
 log = logging.getLogger("genesyscloud")
+
+
+def _header_safe(value: str) -> bool:
+    """Visible ASCII only (RFC 9110 field-value without white space; RFC 6750 b64token is a subset)."""
+    return value.isascii() and value.isprintable() and " " not in value and "\t" not in value
+
+
+def _authorization(token: Token) -> str:
+    """The ``Authorization`` header value for ``token``.
+
+    Raises:
+        AuthError: ``invalid_token`` when the token (or its type) holds characters an HTTP
+            header cannot carry; the request is not sent (so not retried) and the token is
+            never quoted.
+    """
+    scheme = "Bearer" if token.token_type.lower() == "bearer" else token.token_type
+    if not (token.access_token and _header_safe(token.access_token) and _header_safe(scheme)):
+        raise AuthError("invalid_token", "the access token holds characters an HTTP header cannot carry "
+                        "(RFC 6750 section 2.1: visible ASCII only); the request was not sent")
+    return f"{scheme} {token.access_token}"
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -118,7 +139,7 @@ def call_flow(
         token: Token | None = None
         if secured:
             token = yield ("token", None)
-            headers["Authorization"] = f"{token.token_type.capitalize() if token.token_type.lower() == 'bearer' else token.token_type} {token.access_token}"
+            headers["Authorization"] = _authorization(token)
         if call_deadline is not None and time.monotonic() >= call_deadline:
             raise APITimeoutError(f"{prepared.method} {url}: the call's total budget of {policy.total_budget:g} s "
                                   "passed", method=prepared.method, url=url)
@@ -130,6 +151,7 @@ def call_flow(
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
                                          sent=not _not_sent(result), elapsed=elapsed)
             if delay is None:
+                redact_exception_request(result)  # the cause's request headers hold the token
                 cls = APITimeoutError if _is_timeout(result) else APIConnectionError
                 raise cls(f"{prepared.method} {url}: {_describe(result)} ({reason})",
                           method=prepared.method, url=url) from result
@@ -170,7 +192,9 @@ def token_flow(
     """The send loop for one token request: ``POST {login_base}/oauth/token`` (form).
 
     Retries 429 and 5xx like API calls (a token request is safe to replay: it creates
-    nothing the caller holds yet). Connection failures raise :class:`AuthError`.
+    nothing the caller holds yet). Connection failures raise :class:`APIConnectionError`
+    (:class:`APITimeoutError` for timeouts), like an API call's: ``AuthError`` means the
+    login service answered and refused.
     """
     from urllib.parse import urlencode
 
@@ -192,7 +216,11 @@ def token_flow(
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=True, connection_error=True,
                                          elapsed=elapsed)
             if delay is None:
-                raise AuthError("connection_error", f"POST {url}: {_describe(result)}") from result
+                # no answer from the login service: a connection error, not a refusal (AuthError)
+                redact_exception_request(result)  # the cause's request headers hold the client secret
+                cls = APITimeoutError if _is_timeout(result) else APIConnectionError
+                raise cls(f"token request POST {url}: {_describe(result)} ({reason})",
+                          method="POST", url=url) from result
         else:
             if result.status_code < 500 and result.status_code != 429:
                 return result

@@ -122,7 +122,8 @@ class Grant:
         return None
 
     def cache_key(self) -> str:
-        """Identifies the tokens this grant produces (token stores key on it); holds no secret."""
+        """Identifies the tokens this grant produces (token stores key on it, with the
+        login host): the client id and a one-way fingerprint of the secret, never a secret."""
         return f"{type(self).__name__}:{id(self)}"
 
     def parse_token_response(
@@ -208,7 +209,9 @@ class ClientCredentials(Grant):
         return TokenRequest(form, _basic(self.client_id, self._client_secret))
 
     def cache_key(self) -> str:
-        return f"client_credentials:{self.client_id}"
+        # the secret's fingerprint: a client with another (or a wrong) secret never
+        # adopts a token that this one saved to a shared store
+        return f"client_credentials:{self.client_id}:{_digest(self._client_secret)}"
 
     def __repr__(self) -> str:
         return f"ClientCredentials(client_id={self.client_id!r}, client_secret='***')"
@@ -252,7 +255,7 @@ class AuthorizationCode(_Refreshing):
         self._client_secret = _text("AuthorizationCode", "client_secret", client_secret)
         self._code: str | None = _text("AuthorizationCode", "code", code)
         self.redirect_uri = _text("AuthorizationCode", "redirect_uri", redirect_uri)
-        self._key = f"authorization_code:{self.client_id}:{_digest(code)}"
+        self._key = f"authorization_code:{self.client_id}:{_digest(client_secret)}:{_digest(code)}"
 
     @staticmethod
     def authorization_url(client_id: str, redirect_uri: str, *, state: str | None = None, **options: Any) -> str:
@@ -295,7 +298,8 @@ class RefreshToken(_Refreshing):
         self.client_id = _text("RefreshToken", "client_id", client_id)
         self._client_secret = None if client_secret is None else _text("RefreshToken", "client_secret", client_secret)
         self._refresh_token = _text("RefreshToken", "refresh_token", refresh_token)
-        self._key = f"refresh_token:{self.client_id}:{_digest(refresh_token)}"
+        secret = "" if client_secret is None else _digest(client_secret)
+        self._key = f"refresh_token:{self.client_id}:{secret}:{_digest(refresh_token)}"
 
     def token_request(self, current: Token | None = None) -> TokenRequest:
         refresh = current.refresh_token if current is not None and current.refresh_token else self._refresh_token
@@ -440,7 +444,7 @@ class Saml2Bearer(Grant):
         if assertion.startswith("<"):
             assertion = base64.b64encode(assertion.encode("utf-8")).decode("ascii")
         self._assertion = assertion
-        self._key = f"saml2:{self.client_id}:{self.org_name}:{_digest(assertion)}"
+        self._key = f"saml2:{self.client_id}:{_digest(client_secret)}:{self.org_name}:{_digest(assertion)}"
 
     def token_request(self, current: Token | None = None) -> TokenRequest:
         form = {"grant_type": SAML2_BEARER, "orgName": self.org_name, "assertion": self._assertion}
@@ -462,7 +466,8 @@ class AccessToken(Grant):
         expires_at: when it expires, if known (aware ``datetime``).
 
     Raises:
-        ValueError: an empty token.
+        ValueError: an empty token, or one with characters an HTTP header cannot carry
+            (the message never quotes it).
     """
 
     renewable = False
@@ -470,6 +475,10 @@ class AccessToken(Grant):
     def __init__(self, token: str, *, expires_at: _dt.datetime | None = None) -> None:
         if not isinstance(token, str) or not token.strip():
             raise ValueError("AccessToken: token must be a non-empty string")
+        if not (token.strip().isascii() and token.strip().isprintable()) or any(c in token.strip() for c in " \t"):
+            # never quoted: the value is a secret
+            raise ValueError("AccessToken: token holds characters an HTTP header cannot carry "
+                             "(RFC 6750 section 2.1: visible ASCII only)")
         self._token = Token(access_token=token.strip(), expires_at=expires_at)
 
     def token_request(self, current: Token | None = None) -> None:

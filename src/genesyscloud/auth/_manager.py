@@ -10,8 +10,10 @@ How a caller gets its token (:meth:`TokenManager.get_sync` / :meth:`get_async`):
 * it is still valid but inside the window: the first caller to notice renews it
   while everyone else goes on using the old one (proactive renewal);
 * it is missing, expired or was rejected by the API (401): one caller renews it (the
-  leader); the others wait for that renewal, at most ``refresh_token_wait_time``
-  seconds, and then get the leader's token, or its error, or a clear timeout error;
+  leader); the others wait for that renewal and get the leader's token or its error.
+  They wait as long as the leader's token request may take (``token_request_budget``,
+  at least ``refresh_token_wait_time``); a waiter whose wait still runs out renews for
+  itself rather than failing;
 * the login service refused or failed (wrong credentials, a revoked refresh token,
   the service down): for ``REFUSAL_MEMORY`` seconds every caller gets that error again
   without a new request, so many callers cannot turn one failure into a request storm.
@@ -19,7 +21,13 @@ How a caller gets its token (:meth:`TokenManager.get_sync` / :meth:`get_async`):
 The leader's renewal (:meth:`TokenManager._renew_flow`) is written once as a generator,
 like the send loop, and driven by a sync and an async driver: take the store's lock,
 adopt a token another worker stored meanwhile, else run the grant, store the result,
-release the lock. A failing store never fails a call: it is reported and skipped.
+release the lock. A lock that another worker holds past the wait is not waited for any
+longer: this worker renews for itself. A failing store never fails a call: it is
+reported, skipped for the rest of the renewal and for ``STORE_BACKOFF`` seconds after
+(renewals are then local, as with no shared store), and used again afterwards. The async
+driver never blocks its event loop on a store: it uses the store's coroutine methods
+(``aload``/``asave``/``alock``, as :class:`RedisTokenStore` has with ``redis.asyncio``)
+when there are any, else runs the store's calls, the release included, in a thread.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generator
 if TYPE_CHECKING:
     import asyncio
 
-from .._core.errors import AuthError
+from .._core.errors import APIConnectionError, AuthError, GenesysCloudError
 from ._grants import Grant
 from ._stores import MemoryTokenStore, TokenStore
 from ._token import Token, TokenRequest, utcnow
@@ -50,6 +58,8 @@ DEFAULT_WINDOW = 300.0
 DEFAULT_WINDOW_FRACTION = 0.1
 #: seconds a failed token request is answered from memory (no new request)
 REFUSAL_MEMORY = 5.0
+#: seconds a shared store that failed (down, frozen) is left alone before it is tried again
+STORE_BACKOFF = 5.0
 
 _Flow = Generator[tuple[str, Any], Any, tuple[Token, bool]]
 
@@ -101,8 +111,10 @@ def _wake(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-def _copy_error(exc: BaseException) -> AuthError:
+def _copy_error(exc: BaseException) -> GenesysCloudError:
     """The leader's error for a waiter (a fresh instance: each raise has its own traceback)."""
+    if isinstance(exc, APIConnectionError):
+        return type(exc)(str(exc), method=exc.method, url=exc.url)
     if isinstance(exc, AuthError):
         return AuthError(exc.error, exc.error_description, status=exc.status, correlation_id=exc.correlation_id,
                          headers=exc.headers)
@@ -110,8 +122,8 @@ def _copy_error(exc: BaseException) -> AuthError:
 
 
 def _describe(exc: BaseException) -> str:
-    # AuthError messages are built from the login service's error fields, never a secret
-    return str(exc) if isinstance(exc, AuthError) else type(exc).__name__
+    # these messages are built from the login service's error fields or the URL, never a secret
+    return str(exc) if isinstance(exc, AuthError | APIConnectionError) else type(exc).__name__
 
 
 class TokenManager:
@@ -124,8 +136,11 @@ class TokenManager:
             share their tokens and their renewals.
         refresh_window: renew when fewer than this many seconds remain (at most half the
             token's lifetime); ``None``: the smaller of 300 s and 10 % of the lifetime.
-        refresh_token_wait_time: seconds a caller waits for a renewal in progress (in this
-            process or, with a shared store, in another) before :class:`AuthError`.
+        refresh_token_wait_time: the least number of seconds a caller waits for a renewal
+            in progress (in this process or, with a shared store, in another) before it
+            renews for itself.
+        token_request_budget: seconds one token request may take (the client passes its
+            timeouts); waits cover it, and a shared store's lock lives about as long.
         should_refresh_access_token: ``False`` turns renewal off: the first token is still
             obtained, then used as it is, and a 401 is raised rather than renewed.
         on_token: called with each new token this manager obtains (to persist it); an
@@ -149,6 +164,7 @@ class TokenManager:
         on_token: Callable[[Token], Any] | None = None,
         now: Callable[[], _dt.datetime] | None = None,
         login_host: str = "",
+        token_request_budget: float | None = None,
     ) -> None:
         if not isinstance(grant, Grant):
             raise TypeError(f"grant must be a Grant such as ClientCredentials(...), got {type(grant).__name__}")
@@ -160,6 +176,10 @@ class TokenManager:
         if (isinstance(refresh_token_wait_time, bool) or not isinstance(refresh_token_wait_time, int | float)
                 or refresh_token_wait_time <= 0):
             raise ValueError("refresh_token_wait_time must be a number of seconds > 0")
+        if token_request_budget is not None and (isinstance(token_request_budget, bool)
+                                                 or not isinstance(token_request_budget, int | float)
+                                                 or token_request_budget <= 0):
+            raise ValueError("token_request_budget must be None or a number of seconds > 0")
         if on_token is not None and not callable(on_token):
             raise TypeError("on_token must be a callable that takes the new Token")
         if now is not None and not callable(now):
@@ -168,6 +188,8 @@ class TokenManager:
         self.store: TokenStore = store if store is not None else MemoryTokenStore()
         self.refresh_window = None if refresh_window is None else float(refresh_window)
         self.refresh_token_wait_time = float(refresh_token_wait_time)
+        self.token_request_budget = None if token_request_budget is None else float(token_request_budget)
+        self._store_down_until = 0.0  # monotonic: the shared store failed; leave it alone until then
         self.should_refresh_access_token = bool(should_refresh_access_token)
         self.on_token = on_token
         self.now: Callable[[], _dt.datetime] = now or utcnow
@@ -176,12 +198,18 @@ class TokenManager:
         self._rejected: collections.deque[str] = collections.deque(maxlen=8)  # access tokens the API refused
         self._flight: _Flight | None = None
         self._retry_at: _dt.datetime | None = None  # proactive renewal failed: not again before this
-        self._refusal: tuple[AuthError, float] | None = None  # the login service's failure, until (monotonic)
+        self._refusal: tuple[GenesysCloudError, float] | None = None  # the login service's failure, until (monotonic)
         self.refusal_memory = REFUSAL_MEMORY
         self._mutex = threading.Lock()
         self.token_requests = 0  # how many token requests this manager has sent
 
     # -- state -------------------------------------------------------------------------
+    @property
+    def wait_budget(self) -> float:
+        """Seconds a caller waits for a renewal in progress, and the store lock's timeout:
+        ``refresh_token_wait_time``, or the token request's budget when that is longer."""
+        return max(self.refresh_token_wait_time, self.token_request_budget or 0.0)
+
     @property
     def token(self) -> Token | None:
         """The current token (may be expired), or ``None``."""
@@ -195,11 +223,12 @@ class TokenManager:
             self._token = token
             self._retry_at = None
             self._refusal = None
-        try:
-            with self.store.lock(self.key, self.refresh_token_wait_time):
-                self.store.save(self.key, token)
-        except Exception as exc:
-            self._store_problem("save", exc)
+        if self._store_usable():
+            try:
+                with self.store.lock(self.key, self.wait_budget):
+                    self.store.save(self.key, token)
+            except Exception as exc:
+                self._store_problem("save", exc)
 
     def window(self, token: Token) -> float:
         """Seconds before expiry at which ``token`` is renewed."""
@@ -263,28 +292,34 @@ class TokenManager:
         return True
 
     # -- the renewal, written once -------------------------------------------------------
+    def _store_usable(self) -> bool:
+        return time.monotonic() >= self._store_down_until
+
     def _load(self) -> Generator[tuple[str, Any], Any, Token | None]:
+        if not self._store_usable():
+            return None
         try:
             return (yield ("load", None))
         except Exception as exc:
             self._store_problem("load", exc)
             return None
 
-    def _renew_flow(self, reason: str) -> _Flow:
-        """The leader's renewal: returns ``(token, fetched)``."""
+    def _renew_flow(self, reason: str, *, use_lock: bool = True) -> _Flow:
+        """The leader's renewal (or a late waiter's, without the lock): returns ``(token, fetched)``."""
         lock = None
         try:
-            try:
-                lock = yield ("lock", None)
-            except TimeoutError:
-                stored = yield from self._load()
-                if self._fresh(stored):
-                    return stored, False  # type: ignore[return-value]
-                raise AuthError("refresh_timeout", f"another worker sharing {self.store!r} has been renewing the "
-                                f"token for more than {self.refresh_token_wait_time:g} s "
-                                "(refresh_token_wait_time)") from None
-            except Exception as exc:
-                self._store_problem("lock", exc)
+            if use_lock and self._store_usable():
+                try:
+                    lock = yield ("lock", None)
+                except TimeoutError:
+                    stored = yield from self._load()
+                    if self._fresh(stored):
+                        return stored, False  # type: ignore[return-value]
+                    # the worker holding the lock has had its whole budget: renew for ourselves
+                    log.warning("another worker sharing %r has held the token lock for more than %g s; renewing "
+                                "without it", self.store, self.wait_budget)
+                except Exception as exc:
+                    self._store_problem("lock", exc)
             stored = yield from self._load()
             if self._fresh(stored):
                 log.debug("using the access token another worker renewed (%r)", stored)
@@ -298,10 +333,11 @@ class TokenManager:
             self.token_requests += 1
             token = self._received((yield ("fetch", request)), base, request)
             log.debug("obtained a new access token (%r)", token)
-            try:
-                yield ("save", token)
-            except Exception as exc:
-                self._store_problem("save", exc)
+            if self._store_usable():
+                try:
+                    yield ("save", token)
+                except Exception as exc:
+                    self._store_problem("save", exc)
             return token, True
         finally:
             if lock is not None:
@@ -323,8 +359,9 @@ class TokenManager:
         return token
 
     def _store_problem(self, what: str, exc: Exception) -> None:
-        log.warning("token store %r failed to %s (%s); carrying on without it", self.store, what,
-                    type(exc).__name__)
+        self._store_down_until = time.monotonic() + STORE_BACKOFF
+        log.warning("token store %r failed to %s (%s); carrying on without it for %g s", self.store, what,
+                    type(exc).__name__, STORE_BACKOFF)
 
     # -- leading and waiting -------------------------------------------------------------
     def _settle(self, flight: _Flight, reason: str, current: Token | None, outcome: Any) -> Token:
@@ -342,7 +379,7 @@ class TokenManager:
                 self._flight = None
                 if fallback is not None:
                     self._retry_at = self.now() + _dt.timedelta(seconds=min(30.0, remaining / 4))
-                elif isinstance(outcome, AuthError) and (outcome.status or outcome.error == "connection_error"):
+                elif (isinstance(outcome, AuthError) and outcome.status) or isinstance(outcome, APIConnectionError):
                     self._refusal = (outcome, time.monotonic() + self.refusal_memory)
             if fallback is not None:
                 flight.finish(token=fallback)
@@ -366,9 +403,12 @@ class TokenManager:
             raise _copy_error(flight.error)
         return None  # the leader was cancelled or interrupted: take over
 
-    def _wait_error(self) -> AuthError:
-        return AuthError("refresh_timeout", f"waited {self.refresh_token_wait_time:g} s "
-                         "(refresh_token_wait_time) for the token renewal in progress; it has not finished")
+    def _adopt(self, token: Token) -> Token:
+        """A waiter that renewed for itself keeps its token (the leader's replaces it later)."""
+        with self._mutex:
+            self._token = token
+            self._refusal = None
+        return token
 
     def _notify_sync(self, token: Token) -> None:
         if self.on_token is None:
@@ -396,8 +436,8 @@ class TokenManager:
         """Return a usable token, renewing it when needed (see the module docstring).
 
         Raises:
-            AuthError: the login service refused, the grant cannot renew, or the renewal
-                in progress did not finish within ``refresh_token_wait_time``.
+            AuthError: the login service refused, or the grant cannot renew.
+            APIConnectionError: the login service could not be reached.
         """
         deadline: float | None = None
         while True:
@@ -408,9 +448,15 @@ class TokenManager:
             if leader:
                 return self._lead_sync(flight, reason, fetch)
             if deadline is None:
-                deadline = time.monotonic() + self.refresh_token_wait_time
+                deadline = time.monotonic() + self.wait_budget
             if not flight.wait_sync(deadline - time.monotonic()):
-                raise self._wait_error()
+                log.warning("the token renewal in progress has not finished within %g s; renewing for this call",
+                            self.wait_budget)
+                late = self._renew_flow(reason + "; the renewal waited for is late", use_lock=False)
+                token, fetched = self._drive_sync(late, fetch)
+                if fetched:
+                    self._notify_sync(token)
+                return self._adopt(token)
             token = self._outcome(flight)
             if token is not None:
                 return token
@@ -439,7 +485,7 @@ class TokenManager:
                 if op == "fetch":
                     value = fetch(arg)
                 elif op == "lock":
-                    value = self.store.lock(self.key, self.refresh_token_wait_time)
+                    value = self.store.lock(self.key, self.wait_budget)
                     value.__enter__()
                 elif op == "unlock":
                     arg.__exit__(None, None, None)
@@ -463,9 +509,15 @@ class TokenManager:
             if leader:
                 return await self._lead_async(flight, reason, fetch)
             if deadline is None:
-                deadline = time.monotonic() + self.refresh_token_wait_time
+                deadline = time.monotonic() + self.wait_budget
             if not await flight.wait_async(deadline - time.monotonic()):
-                raise self._wait_error()
+                log.warning("the token renewal in progress has not finished within %g s; renewing for this call",
+                            self.wait_budget)
+                token, fetched = await self._drive_async(
+                    self._renew_flow(reason + "; the renewal waited for is late", use_lock=False), fetch)
+                if fetched:
+                    await self._notify_async(token)
+                return self._adopt(token)
             token = self._outcome(flight)
             if token is not None:
                 return token
@@ -485,8 +537,11 @@ class TokenManager:
     async def _drive_async(self, flow: _Flow, fetch: Callable[[TokenRequest], Awaitable[Token]]) -> tuple[Token, bool]:
         import asyncio  # imported on first async use: `import genesyscloud` stays cheap
 
-        # store calls may block (file locks, Redis): they run in the default executor
+        # the store's coroutines when it has them (redis.asyncio), else its blocking calls in a
+        # thread: the event loop never waits on a store
         loop = asyncio.get_running_loop()
+        native = all(callable(getattr(self.store, name, None)) for name in ("aload", "asave", "alock"))
+        store: Any = self.store
         value: Any = None
         error: BaseException | None = None
         while True:
@@ -499,21 +554,44 @@ class TokenManager:
                 if op == "fetch":
                     value = await fetch(arg)
                 elif op == "lock":
-                    value = await self._lock_async(loop)
+                    value = await (self._alock_native() if native else self._lock_async(loop))
                 elif op == "unlock":
-                    arg.__exit__(None, None, None)  # quick, and must happen even when cancelled
+                    # must happen even when this task is cancelled: shielded
+                    if native:
+                        await asyncio.shield(loop.create_task(arg.__aexit__(None, None, None)))
+                    else:
+                        await asyncio.shield(loop.run_in_executor(None, arg.__exit__, None, None, None))
                 elif op == "load":
-                    value = await loop.run_in_executor(None, self.store.load, self.key)
+                    value = await (store.aload(self.key) if native
+                                   else loop.run_in_executor(None, self.store.load, self.key))
                 else:  # save
-                    await loop.run_in_executor(None, self.store.save, self.key, arg)
+                    await (store.asave(self.key, arg) if native
+                           else loop.run_in_executor(None, self.store.save, self.key, arg))
             except BaseException as exc:
                 error = exc
+
+    async def _alock_native(self) -> Any:
+        import asyncio
+
+        lock = self.store.alock(self.key, self.wait_budget)  # type: ignore[attr-defined]
+        task = asyncio.get_running_loop().create_task(lock.__aenter__())
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # cancelled while waiting for the lock: release it once taken
+            def release(done: asyncio.Future[Any]) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    asyncio.ensure_future(lock.__aexit__(None, None, None))
+
+            task.add_done_callback(release)
+            raise
+        return lock
 
     async def _lock_async(self, loop: asyncio.AbstractEventLoop) -> Any:
         import asyncio  # imported on first async use: `import genesyscloud` stays cheap
 
         def enter() -> Any:
-            lock = self.store.lock(self.key, self.refresh_token_wait_time)
+            lock = self.store.lock(self.key, self.wait_budget)
             lock.__enter__()
             return lock
 
@@ -524,7 +602,7 @@ class TokenManager:
             # cancelled while the executor waits for the lock: release it once taken
             def release(done: asyncio.Future[Any]) -> None:
                 if not done.cancelled() and done.exception() is None:
-                    done.result().__exit__(None, None, None)
+                    loop.run_in_executor(None, done.result().__exit__, None, None, None)
 
             future.add_done_callback(release)
             raise

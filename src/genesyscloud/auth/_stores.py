@@ -123,7 +123,8 @@ class FileTokenStore:
     The file is created with mode 0600 (in a directory created with 0700) and always
     replaced atomically (write a temporary file, ``fsync``, ``os.replace``), so readers
     never see half a file. Renewals are serialised by an exclusive lock on ``PATH.lock``,
-    which the operating system releases if a process dies. A corrupt or unreadable file
+    which the operating system releases if a process dies; a symbolic link there is
+    refused (reported, and the renewal goes on without the lock), never followed. A corrupt or unreadable file
     is reported (a warning on the ``genesyscloud.auth`` logger) and replaced by the next
     token; it never raises into the caller.
 
@@ -200,7 +201,12 @@ class FileTokenStore:
     def lock(self, key: str, timeout: float) -> Iterator[None]:
         """An exclusive lock on ``PATH.lock`` (one for the whole file), polled until ``timeout``."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        # O_NOFOLLOW: a (dangling) symlink planted at PATH.lock is refused, never followed, so
+        # the SDK never creates or opens the file it points to
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        if os.path.islink(self.lock_path):
+            raise OSError(f"{self.lock_path} is a symbolic link; a token lock file must be a plain file")
+        fd = os.open(self.lock_path, flags, 0o600)
         try:
             deadline = time.monotonic() + max(0.0, timeout)
             delay = 0.002

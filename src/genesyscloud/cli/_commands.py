@@ -46,7 +46,7 @@ def login(client_id: str | None, client_secret: str | None, interactive: bool, r
     from .. import GenesysCloud
     from ..auth import ClientCredentials
     from ._profiles import DEFAULT_PROFILE, Profile, ProfileStore
-    from ._session import _hosts
+    from ._session import _hosts, login_host_of
 
     settings = settings_from(click.get_current_context(), kw)
     if settings.sandbox:
@@ -64,10 +64,13 @@ def login(client_id: str | None, client_secret: str | None, interactive: bool, r
         if token is None:
             raise CLIError("the interactive login returned no token", EXIT_AUTH)
         store = ProfileStore()
-        store.secrets.set_token(name, token.access_token, token.expires_at, token.refresh_token)
+        login_host = login_host_of(hosts)
+        store.secrets.delete(f"{name}:client_secret")  # a PKCE profile has none; drop an older one
+        store.secrets.set_token(name, token.access_token, token.expires_at, token.refresh_token,
+                                login_host=login_host, client_id=grant.client_id)
         store.save(Profile(name=name, client_id=grant.client_id, region=hosts.get("region"),
-                           api_host=hosts.get("api_host"), grant_type="pkce", redirect_uri=grant.redirect_uri),
-                   make_current=True)
+                           api_host=hosts.get("api_host"), grant_type="pkce", redirect_uri=grant.redirect_uri,
+                           login_host=login_host), make_current=True)
         click.echo(f"Signed in with client {grant.client_id}; profile {name!r} is current.", err=True)
         return
     interactive_tty = sys.stdin.isatty()
@@ -79,19 +82,23 @@ def login(client_id: str | None, client_secret: str | None, interactive: bool, r
         if not interactive_tty:
             raise CLIError("give --client-secret (or set GENESYSCLOUD_OAUTHCLIENT_SECRET)", EXIT_USAGE)
         client_secret = click.prompt("Client secret", hide_input=True)
-    hosts = _hosts(settings, None)
+    flags = {k: v for k, v in (("region", settings.region), ("api_host", settings.api_host)) if v}
     try:
         grant = ClientCredentials(client_id.strip(), client_secret.strip())
-        client = GenesysCloud(auth=grant, **hosts)
+        # where to log in: flags > environment > the SDK's configuration file (as every command)
+        client = GenesysCloud.from_env(auth=grant, live_reload_config=False, **flags)
     except ValueError as exc:
         raise CLIError(str(exc), EXIT_USAGE) from exc
     with client:
         token = client.authenticate()
+    hosts = _hosts(settings, None) or {"api_host": client.hosts.api}
+    login_host = client.hosts.login
     store = ProfileStore()
     profile = Profile(name=name, client_id=grant.client_id, region=hosts.get("region"),
-                      api_host=hosts.get("api_host"), grant_type="client_credentials")
-    store.secrets.set(f"{name}:client_secret", client_secret.strip())
-    store.secrets.set_token(name, token.access_token, token.expires_at)
+                      api_host=hosts.get("api_host"), grant_type="client_credentials", login_host=login_host)
+    store.secrets.set_secret(name, client_secret.strip(), login_host=login_host, client_id=grant.client_id)
+    store.secrets.set_token(name, token.access_token, token.expires_at, login_host=login_host,
+                            client_id=grant.client_id)
     store.save(profile, make_current=True)
     expires = token.expires_at.isoformat(timespec="seconds") if token.expires_at else "unknown"
     click.echo(f"Logged in to {client.hosts.api} with client {grant.client_id}; profile {name!r} is current.",
@@ -102,9 +109,11 @@ def login(client_id: str | None, client_secret: str | None, interactive: bool, r
 @_with(session_options())
 @click.command("logout")
 def logout(**kw: Any) -> None:
-    """Revoke the profile's cached access token (DELETE /api/v2/tokens/me) and forget it.
+    """Revoke the profile's cached access token (DELETE /api/v2/tokens/me) and forget it,
+    with the profile's stored client secret.
 
-    The profile and its client secret stay; `profiles delete NAME` removes them too.
+    The profile itself (client id, host) stays, so `login --profile NAME` asks only for the
+    secret again; `profiles delete NAME` removes the profile too.
     """
     from .._core.errors import AuthenticationError
     from ._profiles import ProfileStore
@@ -115,22 +124,27 @@ def logout(**kw: Any) -> None:
     if not name:
         raise CLIError("no profile to log out of (not logged in)", EXIT_AUTH)
     profile = store.get(name)
-    cached = store.secrets.get_token(profile.name)
-    if cached is None:
-        click.echo(f"Profile {name!r} has no cached token; nothing to revoke.", err=True)
-        return
-    from .. import GenesysCloud
-    from ..auth import AccessToken
-    from ._session import _hosts
+    from ._session import check_binding
 
-    with GenesysCloud(auth=AccessToken(cached[0]), **_hosts(settings, profile)) as client:
-        try:
-            client.tokens.delete_tokens_me()
-            note = "revoked"
-        except AuthenticationError:
-            note = "already invalid"
+    hosts = check_binding(settings, profile)  # the token goes only to the host that issued it
+    cached = store.secrets.get_token(profile.name, login_host=profile.bound_login_host(), client_id=profile.client_id)
+    note = "none cached"
+    if cached is not None:  # revoke first: if that fails, nothing is forgotten yet
+        from .. import GenesysCloud
+        from ..auth import AccessToken
+
+        with GenesysCloud(auth=AccessToken(cached[0]), **hosts) as client:
+            try:
+                client.tokens.delete_tokens_me()
+                note = "revoked and forgotten"
+            except AuthenticationError:
+                note = "already invalid, forgotten"
+    had_secret = store.secrets.get(f"{name}:client_secret") is not None
     store.secrets.delete(f"{name}:token")
-    click.echo(f"Logged out of profile {name!r}: token {note} and forgotten.", err=True)
+    store.secrets.delete(f"{name}:client_secret")
+    forgot = "; client secret forgotten" if had_secret else ""
+    click.echo(f"Logged out of profile {name!r}: token {note}{forgot}. "
+               f"`genesys-cloud login --profile {name}` logs in again.", err=True)
 
 
 @_with(session_options(), output_options())

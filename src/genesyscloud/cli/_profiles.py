@@ -9,6 +9,10 @@ Profiles (no secrets) are kept in ``~/.genesyscloudpython/cli-profiles.json``::
 
 ``grant_type`` is ``client_credentials`` or ``pkce`` (``login --interactive``; then
 ``redirect_uri`` is the loopback address used and the token cache holds the refresh token).
+``login_host`` is the login service the credentials were issued by: the profile's secret
+and cached token are bound to it and to ``client_id``, and are never sent anywhere else
+(a ``--api-host`` or ``GENESYSCLOUD_API_HOST`` for another host is refused). Any other key
+in the file is an error naming the file and the key.
 
 Secrets (the client secret and the cached access token of each profile) go to the OS
 keyring (service ``genesyscloud-cli``) when the ``keyring`` package is installed and has a
@@ -83,11 +87,24 @@ class Profile:
     api_host: str | None = None
     grant_type: str = "client_credentials"
     redirect_uri: str | None = None
+    login_host: str | None = None  # where the credentials were issued (None: from region/api_host)
+
+    def bound_login_host(self) -> str:
+        """The login base URL this profile's secret and tokens belong to."""
+        if self.login_host:
+            return self.login_host
+        from .._regions import resolve_hosts
+
+        return resolve_hosts(self.region, self.api_host).login
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("name")
         return data
+
+
+PROFILE_KEYS = ("client_id", "region", "api_host", "grant_type", "redirect_uri", "login_host")
+TOP_LEVEL_KEYS = ("current", "profiles")
 
 
 class SecretStore:
@@ -143,26 +160,61 @@ class SecretStore:
             _write_private(self.path, data)
 
     # -- cached tokens -------------------------------------------------------------------
-    def get_token(self, profile: str) -> tuple[str, _dt.datetime | None, str | None] | None:
-        """The cached ``(access_token, expires_at, refresh_token)`` of a profile, or ``None``."""
+    def get_token(self, profile: str, *, login_host: str | None = None,
+                  client_id: str | None = None) -> tuple[str, _dt.datetime | None, str | None] | None:
+        """The cached ``(access_token, expires_at, refresh_token)`` of a profile, or ``None``
+        (also when ``login_host``/``client_id`` are given and the token was issued for others)."""
         raw = self.get(f"{profile}:token")
         if not raw:
             return None
         try:
             data = json.loads(raw)
             expires = data.get("expires_at")
-            return (data["access_token"], _dt.datetime.fromisoformat(expires) if expires else None,
-                    data.get("refresh_token"))
+            token = (data["access_token"], _dt.datetime.fromisoformat(expires) if expires else None,
+                     data.get("refresh_token"))
         except (ValueError, KeyError, TypeError, AttributeError):
             self.delete(f"{profile}:token")  # unreadable cache: forget it, a new token is fetched
             return None
+        if not _bound(data, login_host, client_id):
+            return None
+        return token
 
     def set_token(self, profile: str, access_token: str, expires_at: _dt.datetime | None,
-                  refresh_token: str | None = None) -> None:
-        data = {"access_token": access_token, "expires_at": expires_at.isoformat() if expires_at else None}
+                  refresh_token: str | None = None, *, login_host: str | None = None,
+                  client_id: str | None = None) -> None:
+        data = {"access_token": access_token, "expires_at": expires_at.isoformat() if expires_at else None,
+                "login_host": login_host, "client_id": client_id}
         if refresh_token:
             data["refresh_token"] = refresh_token
         self.set(f"{profile}:token", json.dumps(data))
+
+    # -- client secrets ------------------------------------------------------------------
+    def get_secret(self, profile: str, *, login_host: str, client_id: str) -> str | None:
+        """The profile's client secret if it was stored for ``login_host`` and ``client_id``."""
+        raw = self.get(f"{profile}:client_secret")
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("client_secret"), str):
+            # stored before secrets were bound to a host: bound to the profile's own host
+            return raw
+        return data["client_secret"] if _bound(data, login_host, client_id) else None
+
+    def set_secret(self, profile: str, secret: str, *, login_host: str, client_id: str) -> None:
+        """Store the client secret bound to the login host and client id it belongs to."""
+        self.set(f"{profile}:client_secret",
+                 json.dumps({"client_secret": secret, "login_host": login_host, "client_id": client_id}))
+
+
+def _bound(data: dict[str, Any], login_host: str | None, client_id: str | None) -> bool:
+    """Whether a stored entry may be used for ``login_host``/``client_id`` (entries without a
+    binding predate it and belong to their profile's own host)."""
+    if login_host is not None and data.get("login_host") not in (None, login_host):
+        return False
+    return client_id is None or data.get("client_id") in (None, client_id)
 
 
 def _usable_keyring() -> Any:
@@ -199,9 +251,21 @@ class ProfileStore:
 
     def _load(self) -> dict[str, Any]:
         data = _read_json(self.path)
+        for key in data:
+            if key not in TOP_LEVEL_KEYS:
+                raise ProfileError(f"{self.path}: unknown key {key!r} (expected {', '.join(TOP_LEVEL_KEYS)})")
         profiles = data.get("profiles", {})
         if not isinstance(profiles, dict):
             raise ProfileError(f"{self.path}: 'profiles' must be an object")
+        for name, body in profiles.items():
+            if not isinstance(body, dict):
+                raise ProfileError(f"{self.path}: profile {name!r} must be an object")
+            for key, value in body.items():
+                if key not in PROFILE_KEYS:
+                    raise ProfileError(f"{self.path}: profile {name!r} has an unknown key {key!r} "
+                                       f"(expected {', '.join(PROFILE_KEYS)})")
+                if value is not None and not isinstance(value, str):
+                    raise ProfileError(f"{self.path}: profile {name!r}, key {key!r} must be a string or null")
         return {"current": data.get("current"), "profiles": profiles}
 
     def names(self) -> list[str]:
@@ -217,8 +281,7 @@ class ProfileStore:
         if data is None:
             known = ", ".join(self.names()) or "none"
             raise ProfileError(f"no profile named {name!r} (known: {known}); run `genesys-cloud login --profile {name}`")
-        allowed = {"client_id", "region", "api_host", "grant_type", "redirect_uri"}
-        return Profile(name=name, **{k: v for k, v in data.items() if k in allowed})
+        return Profile(name=name, **data)
 
     def save(self, profile: Profile, *, make_current: bool = False) -> None:
         data = self._load()

@@ -1,9 +1,16 @@
 """Building the SDK client for one command: settings, profile, environment, sandbox.
 
-Precedence (first wins): ``--sandbox``; command line flags (``--profile``, ``--region``,
-``--api-host``); ``GENESYSCLOUD_*`` environment variables; the current profile.
+Precedence (first wins), the SDK's own (``GenesysCloud.from_env``): ``--sandbox``; command
+line flags (``--profile``, ``--region``, ``--api-host``); ``GENESYSCLOUD_*`` environment
+variables; the current CLI profile; the SDK's configuration file
+(``$GENESYSCLOUD_CONFIG_FILE`` or ``~/.genesyscloudpython/config``); the default region.
 An explicit ``--profile`` takes its credentials from the profile even when
-``GENESYSCLOUD_OAUTHCLIENT_*`` / ``GENESYSCLOUD_ACCESS_TOKEN`` are set.
+``GENESYSCLOUD_OAUTHCLIENT_*`` / ``GENESYSCLOUD_ACCESS_TOKEN`` are set; a name that is no CLI
+profile is looked up in the configuration file's ``[profile NAME]`` sections.
+
+A profile's secret and cached token are bound to the login host and client id they were
+issued for: a ``--region``/``--api-host``/``GENESYSCLOUD_API_HOST`` that points elsewhere is
+refused (exit code 3) instead of sending them there.
 """
 
 from __future__ import annotations
@@ -15,17 +22,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
-from urllib.parse import parse_qsl, urlencode
 
-from ..auth import AccessToken, ClientCredentials, Grant, Token
+from ..auth import ClientCredentials, Grant, Token
 from ._errors import EXIT_AUTH, EXIT_USAGE, CLIError
 from ._profiles import Profile, ProfileStore
 
 __all__ = ["Settings", "Session", "open_session", "redact_headers", "redact_body"]
 
-_SECRET_KEYS = {"access_token", "refresh_token", "id_token", "client_secret", "password", "code_verifier",
-                "assertion", "secret", "token"}
-_SECRET_FORM_KEYS = _SECRET_KEYS | {"code"}  # the authorization code of a token request
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 
 
@@ -75,13 +78,15 @@ class Session:
     sandbox: Any = None
 
     def save_token(self) -> None:
-        """Cache the client's current token in the profile when it changed."""
+        """Cache the client's current token in the profile when it changed (bound to the
+        profile's login host and client id)."""
         if self.profile is None or self.store is None:
             return
         token = self.client.token
         if token is None or token.access_token == self.cached_token:
             return
-        self.store.secrets.set_token(self.profile.name, token.access_token, token.expires_at, token.refresh_token)
+        self.store.secrets.set_token(self.profile.name, token.access_token, token.expires_at, token.refresh_token,
+                                     login_host=self.profile.bound_login_host(), client_id=self.profile.client_id)
         self.cached_token = token.access_token
 
 
@@ -97,30 +102,16 @@ def redact_headers(headers: Any) -> list[tuple[str, str]]:
 
 
 def redact_body(content: bytes, content_type: str = "") -> str:
-    """A body for display (at most 4,000 characters) with secret fields replaced by ``***``."""
-    text = content.decode("utf-8", "replace")
-    if not text:
+    """A body for display (at most 4,000 characters) with secret fields masked: the
+    SDK's own redaction (:func:`genesyscloud._core.logging.redact_body`), so the tool, the
+    SDK's logs and the sandbox's request log mask the same fields."""
+    from .._core.logging import redact_body as _redact
+
+    shown = _redact(content, content_type)
+    if shown is None:
         return ""
-    if "x-www-form-urlencoded" in content_type:
-        pairs = [(k, "***" if k.lower() in _SECRET_FORM_KEYS else v) for k, v in parse_qsl(text, keep_blank_values=True)]
-        text = urlencode(pairs)
-    else:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            pass
-        else:
-            text = json.dumps(_redact_json(data), ensure_ascii=False)
+    text = shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)
     return text if len(text) <= 4000 else text[:4000] + f"... ({len(text)} characters)"
-
-
-def _redact_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: "***" if k.lower() in _SECRET_KEYS and isinstance(v, str) else _redact_json(v)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_json(v) for v in value]
-    return value
 
 
 def _verbose_http_client() -> Any:
@@ -152,22 +143,14 @@ def _verbose_http_client() -> Any:
     return httpx.Client(event_hooks={"request": [on_request], "response": [on_response]}, follow_redirects=False)
 
 
-def _env_auth() -> Grant | None:
-    token = os.environ.get("GENESYSCLOUD_ACCESS_TOKEN")
-    if token:
-        return AccessToken(token)
-    client_id = os.environ.get("GENESYSCLOUD_OAUTHCLIENT_ID")
-    secret = os.environ.get("GENESYSCLOUD_OAUTHCLIENT_SECRET")
-    if client_id or secret:
-        if not (client_id and secret):
-            raise CLIError("set both GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET", EXIT_USAGE)
-        return ClientCredentials(client_id, secret)
-    return None
+_ENV_AUTH = ("GENESYSCLOUD_ACCESS_TOKEN", "GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET")
 
 
 def profile_grant(store: ProfileStore, profile: Profile) -> tuple[Grant, str | None]:
-    """The grant of a stored profile and its cached access token (or ``None``)."""
-    cached = store.secrets.get_token(profile.name)
+    """The grant of a stored profile and its cached access token (or ``None``); only
+    secrets and tokens bound to the profile's login host and client id are used."""
+    login_host = profile.bound_login_host()
+    cached = store.secrets.get_token(profile.name, login_host=login_host, client_id=profile.client_id)
     token = Token(access_token=cached[0], expires_at=cached[1], refresh_token=cached[2]) if cached else None
     if profile.grant_type == "pkce" and profile.client_id:
         if token is None:
@@ -183,7 +166,7 @@ def profile_grant(store: ProfileStore, profile: Profile) -> tuple[Grant, str | N
     if profile.grant_type != "client_credentials" or not profile.client_id:
         raise CLIError(f"profile {profile.name!r} has no usable credentials; run "
                        f"`genesys-cloud login --profile {profile.name}`", EXIT_AUTH)
-    secret = store.secrets.get(f"{profile.name}:client_secret")
+    secret = store.secrets.get_secret(profile.name, login_host=login_host, client_id=profile.client_id)
     if not secret:
         raise CLIError(f"the client secret of profile {profile.name!r} is missing from "
                        f"{store.secrets.location}; run `genesys-cloud login --profile {profile.name}`", EXIT_AUTH)
@@ -197,6 +180,43 @@ def _hosts(settings: Settings, profile: Profile | None) -> dict[str, Any]:
         if region or api_host:
             return {"region": region or None, "api_host": api_host or None}
     return {}
+
+
+def login_host_of(hosts: dict[str, Any]) -> str:
+    """The login base URL that ``GenesysCloud(**hosts)`` would use.
+
+    Raises:
+        CLIError: an unknown region or a malformed host (exit code 2).
+    """
+    from .._regions import resolve_hosts
+
+    try:
+        return resolve_hosts(hosts.get("region"), hosts.get("api_host")).login
+    except ValueError as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from exc
+
+
+def check_binding(settings: Settings, profile: Profile) -> dict[str, Any]:
+    """The hosts to use with ``profile``'s credentials.
+
+    Raises:
+        CLIError: the flags or environment point at another login host than the one the
+            profile's credentials were issued by (exit code 3); nothing is sent.
+    """
+    hosts = _hosts(settings, profile)
+    bound, target = profile.bound_login_host(), login_host_of(hosts)
+    if target != bound:
+        raise CLIError(f"profile {profile.name!r} holds credentials issued by {bound}; they are not sent to "
+                       f"{target}. Log in there first: `genesys-cloud login --profile NAME --api-host ...` "
+                       "(or --region)", EXIT_AUTH)
+    return hosts
+
+
+def _config_profile(name: str) -> bool:
+    """Whether the SDK's configuration file exists (then ``name`` is looked up in it)."""
+    from .._config import default_config_path
+
+    return os.path.isfile(os.environ.get("GENESYSCLOUD_CONFIG_FILE") or default_config_path())
 
 
 @contextlib.contextmanager
@@ -224,22 +244,37 @@ def open_session(settings: Settings, *, store: ProfileStore | None = None, need_
         else:
             store = store or ProfileStore()
             explicit = settings.profile or os.environ.get("GENESYSCLOUD_PROFILE")
-            auth: Grant | None = None
+            file_profile: str | None = None
             if explicit:
-                profile = store.get(explicit)
-            else:
-                auth = _env_auth()
-                if auth is None and store.current:
-                    profile = store.get(store.current)
+                if explicit in store.names() or not _config_profile(explicit):
+                    profile = store.get(explicit)  # ProfileError when it is nowhere
+                else:
+                    file_profile = explicit
+            elif not any(os.environ.get(var) for var in _ENV_AUTH) and store.current:
+                profile = store.get(store.current)
             if profile is not None:
                 auth, cached = profile_grant(store, profile)
-            if auth is None and need_auth:
-                raise CLIError("not logged in: run `genesys-cloud login`, set GENESYSCLOUD_OAUTHCLIENT_ID and "
-                               "GENESYSCLOUD_OAUTHCLIENT_SECRET (or GENESYSCLOUD_ACCESS_TOKEN), or add --sandbox",
-                               EXIT_AUTH)
-            kwargs = {"auth": auth, **_hosts(settings, profile)}
+                kwargs = {"auth": auth, **check_binding(settings, profile)}
+            else:
+                # no CLI profile: exactly the SDK's layering (flags > environment > config file)
+                kwargs = {"from_env": True, "profile": file_profile,
+                          **{k: v for k, v in (("region", settings.region), ("api_host", settings.api_host)) if v}}
         try:
-            client = GenesysCloud(http_client=http_client, **kwargs)
+            if kwargs.pop("from_env", False):
+                try:
+                    client = GenesysCloud.from_env(http_client=http_client, live_reload_config=False, **kwargs)
+                except ValueError as exc:
+                    if not getattr(exc, "missing_credentials", False):
+                        raise
+                    if need_auth:
+                        raise CLIError("not logged in: run `genesys-cloud login`, set GENESYSCLOUD_OAUTHCLIENT_ID "
+                                       "and GENESYSCLOUD_OAUTHCLIENT_SECRET (or GENESYSCLOUD_ACCESS_TOKEN), put "
+                                       "client_id and client_secret in ~/.genesyscloudpython/config, or add "
+                                       "--sandbox", EXIT_AUTH) from None
+                    kwargs.pop("profile", None)
+                    client = GenesysCloud(http_client=http_client, **kwargs)
+            else:
+                client = GenesysCloud(http_client=http_client, **kwargs)
         except ValueError as exc:
             raise CLIError(str(exc), EXIT_USAGE) from exc
         session = Session(client=client, profile=profile, store=store, cached_token=cached, sandbox=sandbox)
