@@ -351,7 +351,8 @@ def test_an_async_client_survives_a_new_event_loop(server):
 
 
 def test_a_header_http_refuses_is_never_quoted(server):
-    with GenesysCloud(api_host=server.url, auth=AccessToken("tok-LEAK\nrest-LEAK"), max_retries=0) as gc:
+    with GenesysCloud(api_host=server.url, auth=AccessToken("tok"), max_retries=0,
+                      default_headers={"X-Custom": "v-LEAK\nrest-LEAK"}) as gc:
         with pytest.raises(genesyscloud.APIConnectionError) as info:
             gc.request("GET", "/api/v2/echo")
     assert "LEAK" not in str(info.value) and "LEAK" not in repr(info.value.__cause__)

@@ -207,8 +207,8 @@ def token_flow(
     attempt = 0
     while True:
         if call_deadline is not None and time.monotonic() >= call_deadline:
-            raise AuthError("connection_error", f"POST {url}: the token request's total budget of "
-                                                f"{policy.total_budget:g} s passed")
+            raise APITimeoutError(f"token request POST {url}: the call's total budget of "
+                                  f"{policy.total_budget:g} s passed", method="POST", url=url)
         result = yield from _exchange(logger, HttpRequest("POST", url, [], dict(headers), content, timeout,
                                                           _attempt_deadline(timeout, call_deadline)))
         elapsed = time.monotonic() - started
