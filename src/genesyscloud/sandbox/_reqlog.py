@@ -1,0 +1,142 @@
+"""The sandbox request log (``GET /__sandbox__/requests``), bounded in memory.
+
+Each entry keeps a masked, truncated *text* of its body, never the parsed body:
+
+* a JSON body of at most :data:`BODY_JSON_LIMIT` bytes is kept as compact JSON text with
+  secret fields masked (``[REDACTED]``) and shown parsed again by the control API;
+* any other body (bigger, not JSON, not valid JSON, form data) is kept as the masked
+  text of its first :data:`BODY_TEXT_LIMIT` bytes (form data: masked fields);
+* all bodies together hold at most :data:`BODY_BUDGET` bytes of text: past that the
+  oldest entries lose their body text (``"bodyOmitted": true``), newest kept;
+* at most :data:`~._state.REQUEST_LOG_LIMIT` entries (oldest dropped first).
+
+Masking is the SDK's own (:func:`genesyscloud._core.logging.redact_body`), so the log
+hides exactly what the SDK's HTTP logging hides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from typing import Any, Iterator
+from urllib.parse import urlencode
+
+from .._core.logging import REDACTED, redact_body
+
+#: JSON bodies up to this size (bytes) are kept whole, masked, as compact JSON text
+BODY_JSON_LIMIT = 64 * 1024
+#: other bodies: masked text of their first bytes (at most this many)
+BODY_TEXT_LIMIT = 4000
+#: all body texts of the log together (bytes of text, approximately)
+BODY_BUDGET = 16 * 1024 * 1024
+
+
+class LoggedBody:
+    """Masked text of one request body (``json``: the text is JSON to show parsed)."""
+
+    __slots__ = ("text", "json")
+
+    def __init__(self, text: str, is_json: bool) -> None:
+        self.text = text
+        self.json = is_json
+
+    @property
+    def cost(self) -> int:
+        return len(self.text) + 64
+
+    def view(self) -> Any:
+        return json.loads(self.text) if self.json else self.text
+
+
+def mask_body(body: bytes, content_type: str) -> LoggedBody | None:
+    """The loggable, masked and bounded text of ``body`` (``None`` when empty)."""
+    if not body:
+        return None
+    if len(body) <= BODY_JSON_LIMIT:
+        try:
+            masked = redact_body(body, content_type)
+        except RecursionError:  # nested too deeply to parse: masked as plain text
+            return LoggedBody(_text_head(body), False)
+        if isinstance(masked, str):
+            return LoggedBody(masked, False)
+        try:  # strict JSON (no NaN, no lone surrogates) or it is shown as text
+            text = json.dumps(masked, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+            text.encode("utf-8")
+        except (ValueError, UnicodeEncodeError, RecursionError):
+            try:
+                return LoggedBody(json.dumps(masked, ensure_ascii=True, separators=(",", ":")), False)
+            except (ValueError, RecursionError):
+                return LoggedBody(f"<{len(body)} bytes>", False)
+        return LoggedBody(text, True)
+    return LoggedBody(_text_head(body), False)
+
+
+def _text_head(body: bytes) -> str:
+    """Masked text of the first :data:`BODY_TEXT_LIMIT` bytes (the SDK's text scrubbing)."""
+    head = redact_body(body[:BODY_TEXT_LIMIT], "text/plain")
+    if len(body) <= BODY_TEXT_LIMIT:
+        return head
+    return f"{head}... (truncated; {len(body)} bytes)"
+
+
+def mask_query(query: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Query parameters with the values of secret-looking names masked (the SDK's rules)."""
+    out: dict[str, list[str]] = {}
+    for name, values in query.items():
+        probe = redact_body(urlencode({name: "x"}).encode(), "application/x-www-form-urlencoded")
+        secret = isinstance(probe, dict) and probe.get(name) == REDACTED
+        out[name] = [REDACTED] * len(values) if secret else values
+    return out
+
+
+class RequestLog:
+    """Entries (dicts) oldest first; ``append``/``clear``/iteration like a deque."""
+
+    def __init__(self, max_entries: int, body_budget: int = BODY_BUDGET) -> None:
+        self.max_entries = max_entries
+        self.body_budget = body_budget
+        self._entries: deque[dict[str, Any]] = deque()
+        self._with_body: deque[dict[str, Any]] = deque()
+        self.body_bytes = 0
+
+    def append(self, entry: dict[str, Any]) -> None:
+        if len(self._entries) >= self.max_entries:
+            evicted = self._entries.popleft()
+            if self._with_body and self._with_body[0] is evicted:
+                self._with_body.popleft()
+            self._forget_body(evicted)
+        self._entries.append(entry)
+        body = entry.get("body")
+        if isinstance(body, LoggedBody):
+            self.body_bytes += body.cost
+            self._with_body.append(entry)
+            while self.body_bytes > self.body_budget and self._with_body:
+                oldest = self._with_body.popleft()
+                self._forget_body(oldest)
+                oldest["body"] = None
+                oldest["bodyOmitted"] = True
+
+    def _forget_body(self, entry: dict[str, Any]) -> None:
+        body = entry.get("body")
+        if isinstance(body, LoggedBody):
+            self.body_bytes -= body.cost
+            entry["body"] = None
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._with_body.clear()
+        self.body_bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._entries)
+
+    def view(self) -> list[dict[str, Any]]:
+        """JSON-ready copies of the entries (bodies shown parsed when they are JSON)."""
+        out = []
+        for entry in self._entries:
+            body = entry.get("body")
+            out.append({**entry, "body": body.view() if isinstance(body, LoggedBody) else body})
+        return out
