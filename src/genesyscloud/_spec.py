@@ -86,7 +86,7 @@ def _sample(schema: dict[str, Any], spec: dict[str, Any], depth: int, seed: str,
             if target and (target in stack or target == name):
                 # a required property on a cycle: the smallest valid value (an empty list or
                 # map, or the definition's required-only shape, cut where it cycles again)
-                out[prop] = _minimal(sub, spec, stack + (name,))
+                out[prop] = _minimal(sub, spec, ())
                 continue
             out[prop] = _sample(sub, spec, depth - 1 if target else depth, f"{seed}.{prop}", stack + (name,))
         return out
@@ -120,8 +120,9 @@ def _sample(schema: dict[str, Any], spec: dict[str, Any], depth: int, seed: str,
 
 def _minimal(schema: dict[str, Any], spec: dict[str, Any], stack: tuple[str, ...]) -> Any:
     """The smallest value valid against ``schema``: ``[]`` for arrays, ``{}`` for maps, the
-    required properties only for definitions (a definition already on ``stack`` gives ``{}``:
-    a cycle of required single references has no finite instance)."""
+    required properties only for definitions (a definition already on ``stack``, the chain
+    of this minimal value, gives ``{}``: a cycle of required single references has no
+    finite instance)."""
     if "$ref" in schema:
         name, definition = resolve_ref(schema["$ref"], spec)
         if name in stack:

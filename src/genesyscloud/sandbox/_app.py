@@ -300,7 +300,7 @@ class SandboxApp:
         token_value = None
         if op.secured:
             token_value, token_record = self._authenticate(request.headers.get("authorization"))
-            if token_record.user_id is None and _needs_user(template):
+            if token_record.user_id is None and _needs_user(template, path):
                 raise ApiError(400, "bad.request", USER_CONTEXT_MESSAGE)
             if self.config.rate_limit:
                 allowed, count, limit, reset = self.state.rate_check(token_value)
@@ -418,9 +418,10 @@ class SandboxApp:
                              "queues": len(self.state.queues), "conversations": len(self.state.conversations)})
 
 
-def _needs_user(template: str) -> bool:
-    """Spec-driven ``.../me/...`` operations act for the token's user: not for client credentials."""
-    return "/me/" in template + "/" and template not in _CLIENT_ME
+def _needs_user(template: str, path: str) -> bool:
+    """``.../me/...`` (a ``me`` segment of the template, or ``me`` as the value of a path
+    parameter such as ``/users/{userId}``) acts for the token's user: not for client credentials."""
+    return template not in _CLIENT_ME and ("/me/" in template + "/" or "me" in path.split("/"))
 
 
 def _reject_constant(name: str) -> Any:
