@@ -111,12 +111,17 @@ def test_item2_fault_input_is_validated(http, rule):
 # -- item 3: recursive definitions ------------------------------------------------------------
 def test_item3_deep_recursive_body_is_a_400(http, admin):
     node: dict = {"name": "leaf"}
-    for _ in range(400):
+    for _ in range(240):  # 480 JSON levels: parses, but recurses deeper than the validator can
         node = {"name": "n", "annotations": [node]}
     router_op = _annotation_op()
     response = http.request(router_op[0], router_op[1], headers=admin, content=json.dumps(node))
     body = assert_api_error(response, 400, "bad.request")
-    assert "deep" in body["message"] or "Invalid request body" in body["message"]
+    assert body["message"] == "The request body is nested too deeply."
+    deeper = {"annotations": [node] * 1}
+    for _ in range(20):
+        deeper = {"name": "n", "annotations": [deeper]}
+    body = assert_api_error(http.request(router_op[0], router_op[1], headers=admin, content=json.dumps(deeper)), 400)
+    assert body["messageParams"] == {"limit": "500"}
     assert http.get("/api/v2/organizations/me", headers=admin).status_code == 200
 
 
@@ -330,3 +335,70 @@ def test_item11_http11_without_host_is_a_400(sandbox):
     assert b"inin-correlation-id" in head.lower() and b'"code":"bad.request"' in body
     ok = _raw(sandbox, b"GET /__sandbox__/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert ok.startswith(b"HTTP/1.1 200")
+
+
+# -- item 5: big bodies ----------------------------------------------------------------------------
+def test_item5_big_invalid_body_is_a_bounded_400_and_others_are_served(http, admin, sandbox):
+    import threading
+
+    import httpx
+
+    user = _a_user(http, admin)
+    big = b"[" + b",".join([b'{"proficiency":"x","skillUri":"uuu"}'] * 120_000) + b"]"  # 4.3 MB, 120,000 violations
+    result: dict = {}
+
+    def send() -> None:
+        with httpx.Client(base_url=sandbox.url, timeout=120) as client:
+            result["big"] = client.patch(f"/api/v2/users/{user['id']}/routingskills/bulk", headers=admin, content=big)
+
+    worker = threading.Thread(target=send)
+    worker.start()
+    small = [http.get("/api/v2/users?pageSize=1", headers=admin) for _ in range(5)]
+    worker.join(120)
+    assert all(r.status_code == 200 and r.json()["entities"][0]["id"] == user["id"] for r in small)
+    body = assert_api_error(result["big"], 400, "bad.request")
+    assert len(result["big"].content) < 4096 and body["messageParams"]["fieldName"].split("/")[0].isdigit()
+    valid = json.dumps([{"id": f"skill-{i}", "proficiency": 3} for i in range(8000)]).encode()  # > 256 KB
+    response = http.patch(f"/api/v2/users/{user['id']}/routingskills/bulk", headers=admin, content=valid)
+    assert response.status_code == 200, response.text[:300]
+
+
+# -- item 6 and issue 12 item 2: the request log is bounded and masked --------------------------
+def test_item6_request_log_masks_secret_fields_with_the_sdk_rules(http, admin, sandbox):
+    sandbox.clear_requests()
+    http.post("/api/v2/routing/queues", headers=admin,
+              json={"name": "Logged", "password": "pw-1", "nested": {"client_secret": "cs-1", "access_token": "at-1"}})
+    http.post("/api/v2/no/such/route", headers={"Content-Type": "text/plain"}, content=b"password=pw-2&x=1")
+    log = sandbox.requests()
+    text = json.dumps(log)
+    assert "pw-1" not in text and "cs-1" not in text and "at-1" not in text and "pw-2" not in text
+    queue = next(e for e in log if e["path"] == "/api/v2/routing/queues")
+    assert queue["body"]["name"] == "Logged" and queue["body"]["password"] == "[REDACTED]"
+    assert queue["body"]["nested"]["client_secret"] == "[REDACTED]"
+
+
+def test_item6_request_log_keeps_truncated_text_of_big_bodies(http, admin, sandbox):
+    sandbox.clear_requests()
+    big = b'{"name":"' + b"x" * (9 * 1024 * 1024) + b'","password":"pw-big"}'
+    for path in ("/api/v2/no/such/route", "/api/v2/routing/queues"):
+        http.post(path, headers=admin, content=big)
+    entries = [e for e in sandbox.requests() if e["method"] == "POST"]
+    assert len(entries) == 2
+    for entry in entries:
+        assert isinstance(entry["body"], str) and len(entry["body"]) < 5000
+        assert entry["bodySize"] == len(big) and "truncated" in entry["body"]
+        assert "pw-big" not in entry["body"]
+
+
+def test_item6_request_log_byte_budget_drops_oldest_bodies_first():
+    from genesyscloud.sandbox._reqlog import RequestLog, mask_body
+
+    log = RequestLog(max_entries=10, body_budget=10_000)
+    for i in range(30):
+        log.append({"n": i, "body": mask_body(json.dumps({"i": i, "pad": "p" * 3000}).encode(), "application/json")})
+    assert len(log) == 10 and [e["n"] for e in log] == list(range(20, 30))
+    assert log.body_bytes <= 10_000
+    kept = [e for e in log.view() if e["body"] is not None]
+    assert kept and kept[-1]["body"]["i"] == 29 and all(e.get("bodyOmitted") for e in log.view()[:-len(kept)])
+    log.clear()
+    assert len(log) == 0 and log.body_bytes == 0

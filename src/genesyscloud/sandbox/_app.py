@@ -34,7 +34,7 @@ from ._login import LoginService, parse_form
 from . import _paging  # noqa: F401  (registers the paging resources' handlers)
 from ._reqlog import mask_body, mask_query
 from ._resources import HANDLERS, USER_CONTEXT_MESSAGE, Ctx, iso
-from ._router import SpecRouter
+from ._router import MAX_JSON_DEPTH, SpecRouter, nesting_exceeds
 from ._state import Fault, SandboxConfig, SandboxState
 
 log = logging.getLogger("genesyscloud.sandbox")
@@ -434,7 +434,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 def _strict_json(raw: bytes) -> Any:
     """Parse ``raw`` as strict JSON (RFC 8259): UTF-8 only, no ``NaN``/``Infinity``, no lone
     surrogates. Raises ``ValueError`` with a message fit for a client (no Python internals);
-    ``RecursionError`` for absurdly deep nesting."""
+    ``RecursionError`` for nesting deeper than :data:`._router.MAX_JSON_DEPTH` levels."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -445,6 +445,8 @@ def _strict_json(raw: bytes) -> Any:
         raise ValueError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if _SURROGATE_ESCAPE.search(text):
         _check_strings(value)
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and nesting_exceeds(value, MAX_JSON_DEPTH):
+        raise RecursionError("nested too deeply")
     return value
 
 
@@ -484,7 +486,8 @@ def _parse_json_body(content_type: str, raw: bytes, required: bool) -> Any:
     except ValueError as exc:
         raise ApiError(400, "bad.request", "The request body is not valid JSON: {reason}", {"reason": str(exc)}) from None
     except RecursionError:
-        raise ApiError(400, "bad.request", "The request body is nested too deeply.") from None
+        raise ApiError(400, "bad.request", "The request body nests arrays and objects more than {limit} levels deep.",
+                       {"limit": str(MAX_JSON_DEPTH)}) from None
 
 
 def _number(value: Any, name: str, low: float, high: float) -> float:

@@ -22,11 +22,14 @@ from typing import Any, Iterator
 from urllib.parse import urlencode
 
 from .._core.logging import REDACTED, redact_body
+from ._router import nesting_exceeds
 
 #: JSON bodies up to this size (bytes) are kept whole, masked, as compact JSON text
 BODY_JSON_LIMIT = 64 * 1024
 #: other bodies: masked text of their first bytes (at most this many)
 BODY_TEXT_LIMIT = 4000
+#: JSON bodies nested deeper than this are kept as text (the log must always serialize)
+SHOW_DEPTH = 64
 #: all body texts of the log together (bytes of text, approximately)
 BODY_BUDGET = 16 * 1024 * 1024
 
@@ -59,6 +62,8 @@ def mask_body(body: bytes, content_type: str) -> LoggedBody | None:
             return LoggedBody(_text_head(body), False)
         if isinstance(masked, str):
             return LoggedBody(masked, False)
+        if nesting_exceeds(masked, SHOW_DEPTH):
+            return LoggedBody(_text_head(body), False)
         try:  # strict JSON (no NaN, no lone surrogates) or it is shown as text
             text = json.dumps(masked, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
             text.encode("utf-8")

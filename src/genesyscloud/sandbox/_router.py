@@ -32,6 +32,28 @@ _TEXT_SAMPLES = {
 }
 
 
+#: deepest nesting of arrays and objects a JSON body may have (Jackson's default limit is 1,000;
+#: the sandbox keeps well inside Python's recursion limit so that stored values always serialize)
+MAX_JSON_DEPTH = 500
+
+
+def nesting_exceeds(value: Any, limit: int) -> bool:
+    """Whether arrays/objects in ``value`` nest more than ``limit`` levels (iterative walk)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 def valid_date(value: Any) -> bool:
     """``YYYY-MM-DD`` naming a real day (non-strings pass: the type check is separate)."""
     if not isinstance(value, str):
