@@ -402,3 +402,22 @@ def test_item6_request_log_byte_budget_drops_oldest_bodies_first():
     assert kept and kept[-1]["body"]["i"] == 29 and all(e.get("bodyOmitted") for e in log.view()[:-len(kept)])
     log.clear()
     assert len(log) == 0 and log.body_bytes == 0
+
+
+@pytest.mark.parametrize("payload", [
+    b"GET /api/v2/users?" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"BREW /api/v2/users HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /api/v2/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+    b"POST /api/v2/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"GET /api/v2/users HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+], ids=["long-url", "unknown-method", "bad-content-length", "bad-chunk", "bad-header"])
+def test_item11_server_level_rejects_have_the_genesys_body(sandbox, http, payload):
+    answer = _raw(sandbox, payload)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+    lines = {k.strip().lower(): v.strip() for k, _, v in (line.partition(b":") for line in head.split(b"\r\n")[1:])}
+    assert lines[b"content-type"] == b"application/json"
+    error = json.loads(body)
+    assert error["code"] == "bad.request" and error["status"] == 400
+    assert error["contextId"].encode() == lines[b"inin-correlation-id"]
+    assert http.get("/api/v2/organizations/me", headers=bearer(cc_token(http))).status_code == 200

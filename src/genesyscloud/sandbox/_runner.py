@@ -68,7 +68,9 @@ def _uvicorn_config(app: Any, **kwargs: Any) -> Any:
         http = "httptools"
     except ImportError:
         http = "h11"
-    return uvicorn.Config(app, http=http, lifespan="off", access_log=False, log_level="warning",
+    from ._wire import protocol_class
+
+    return uvicorn.Config(app, http=protocol_class(http), lifespan="off", access_log=False, log_level="warning",
                           proxy_headers=False, server_header=False, date_header=True, **kwargs)
 
 
