@@ -289,19 +289,17 @@ class SandboxApp:
         method: str = scope["method"]
         match = self.router.match(path)
         if match is None:
-            raise ApiError(404, "not.found", f"No resource at {path}", {"path": path})
+            raise ApiError(404, "not.found", "No resource at {path}", {"path": path})
         template, ops, path_params = match
         op = ops.get(method) or (ops.get("GET") if method == "HEAD" else None)
         if op is None:
-            raise ApiError(405, "method.not.allowed", f"Method {method} is not allowed on {template}",
-                           {"method": method}, headers={"Allow": ", ".join(sorted(ops))})
+            raise ApiError(405, "method.not.allowed", "Method {method} is not allowed on {template}",
+                           {"method": method, "template": template}, headers={"Allow": ", ".join(sorted(ops))})
         self.state.ensure_loaded()
         token_record = None
         token_value = None
         if op.secured:
             token_value, token_record = self._authenticate(request.headers.get("authorization"))
-            if token_record.user_id is None and _needs_user(template, path):
-                raise ApiError(400, "bad.request", USER_CONTEXT_MESSAGE)
             if self.config.rate_limit:
                 allowed, count, limit, reset = self.state.rate_check(token_value)
                 rate_headers.update({"inin-ratelimit-count": str(count), "inin-ratelimit-allowed": str(limit),
@@ -310,6 +308,8 @@ class SandboxApp:
                     raise ApiError(429, "too.many.requests",
                                    f"Rate limit exceeded the maximum. [{limit}] requests for [60] seconds",
                                    {"limit": str(limit)}, headers={"Retry-After": str(reset)})
+            if token_record.user_id is None and _needs_user(template, path_params):
+                raise ApiError(400, "bad.request", USER_CONTEXT_MESSAGE)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         self.router.validate_params(op, path_params, query)
         body = None
@@ -418,10 +418,10 @@ class SandboxApp:
                              "queues": len(self.state.queues), "conversations": len(self.state.conversations)})
 
 
-def _needs_user(template: str, path: str) -> bool:
-    """``.../me/...`` (a ``me`` segment of the template, or ``me`` as the value of a path
-    parameter such as ``/users/{userId}``) acts for the token's user: not for client credentials."""
-    return template not in _CLIENT_ME and ("/me/" in template + "/" or "me" in path.split("/"))
+def _needs_user(template: str, path_params: dict[str, str]) -> bool:
+    """``.../me/...`` (a ``me`` segment of the template, or ``me`` as the ``userId`` path
+    parameter) acts for the token's user: not for client credentials."""
+    return template not in _CLIENT_ME and ("/me/" in template + "/" or path_params.get("userId") == "me")
 
 
 def _reject_constant(name: str) -> Any:
