@@ -14,6 +14,7 @@ correlation id -> body read with a size cap (413) -> request log -> fault inject
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import math
@@ -319,8 +320,10 @@ class SandboxApp:
             if len(raw) > _INLINE_BODY:  # big bodies: parse and validate off the event loop, one at a time
                 if self._validation_pool is None:
                     self._validation_pool = ThreadPoolExecutor(1, thread_name_prefix="genesyscloud-sandbox-validate")
-                body = await asyncio.get_running_loop().run_in_executor(
-                    self._validation_pool, self._checked_body, op, content_type, raw)
+                body, error = await asyncio.get_running_loop().run_in_executor(
+                    self._validation_pool, self._checked_body_off_loop, op, content_type, raw)
+                if error is not None:
+                    raise error
                 self.state.ensure_loaded()  # a reset may have happened meanwhile
             else:
                 body = self._checked_body(op, content_type, raw)
@@ -352,6 +355,29 @@ class SandboxApp:
             except RecursionError:
                 raise ApiError(400, "bad.request", "The request body is nested too deeply.") from None
         return body
+
+    def _checked_body_off_loop(self, op: Any, content_type: str, raw: bytes) -> tuple[Any, ApiError | None]:
+        """:meth:`_checked_body` for a worker thread: ``(body, None)`` or ``(None, error)``.
+
+        The cyclic garbage collector is paused meanwhile: a full collection over the
+        hundreds of thousands of objects a big body parses into holds the GIL for
+        hundreds of milliseconds, and the event loop thread would wait for it. A refused
+        body is freed (by reference counting) before the collector resumes.
+        """
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            try:
+                return self._checked_body(op, content_type, raw), None
+            except (ApiError, RecursionError) as exc:
+                error = exc if isinstance(exc, ApiError) else ApiError(400, "bad.request",
+                                                                       "The request body is nested too deeply.")
+                error.__context__ = error.__cause__ = None
+                error.__traceback__ = None  # drop the frames that still reference the parsed body
+                return None, error
+        finally:
+            if paused:
+                gc.enable()
 
     def _authenticate(self, header: str | None) -> tuple[str, Any]:
         if not header:
@@ -440,7 +466,10 @@ def _strict_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise ValueError(f"the body is not valid UTF-8 (invalid byte at offset {exc.start})") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        if len(text) > _INLINE_BODY:
+            value = _loads_in_steps(text)
+        else:
+            value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if _SURROGATE_ESCAPE.search(text):
@@ -448,6 +477,54 @@ def _strict_json(raw: bytes) -> Any:
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and nesting_exceeds(value, MAX_JSON_DEPTH):
         raise RecursionError("nested too deeply")
     return value
+
+
+_STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _loads_in_steps(text: str) -> Any:
+    """``json.loads`` for big documents: a top-level array or object is decoded one member
+    at a time, so the GIL (held by the C decoder for a whole document) is free between
+    members and the event loop thread keeps serving while a worker thread parses."""
+    skip = _WHITESPACE.match
+    i = skip(text, 0).end()
+    opener = text[i:i + 1]
+    if opener not in ("[", "{"):
+        return json.loads(text, parse_constant=_reject_constant)
+    closer = "]" if opener == "[" else "}"
+    items: list[Any] = []
+    members: dict[str, Any] = {}
+    i = skip(text, i + 1).end()
+    if text[i:i + 1] == closer:
+        i += 1
+    else:
+        while True:
+            if opener == "{":
+                if text[i:i + 1] != '"':
+                    raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, i)
+                key, i = _STRICT_DECODER.raw_decode(text, i)
+                i = skip(text, i).end()
+                if text[i:i + 1] != ":":
+                    raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
+                i = skip(text, i + 1).end()
+                members[key], i = _STRICT_DECODER.raw_decode(text, i)
+            else:
+                value, i = _STRICT_DECODER.raw_decode(text, i)
+                items.append(value)
+            i = skip(text, i).end()
+            char = text[i:i + 1]
+            if char == ",":
+                i = skip(text, i + 1).end()
+                continue
+            if char == closer:
+                i += 1
+                break
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+    i = skip(text, i).end()
+    if i != len(text):
+        raise json.JSONDecodeError("Extra data", text, i)
+    return items if opener == "[" else members
 
 
 def _check_strings(value: Any) -> None:
