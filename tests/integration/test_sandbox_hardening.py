@@ -421,3 +421,16 @@ def test_item11_server_level_rejects_have_the_genesys_body(sandbox, http, payloa
     assert error["code"] == "bad.request" and error["status"] == 400
     assert error["contextId"].encode() == lines[b"inin-correlation-id"]
     assert http.get("/api/v2/organizations/me", headers=bearer(cc_token(http))).status_code == 200
+
+
+@pytest.mark.parametrize("tail,reason", [(b"]x", "Extra data"), (b",NaN]", "NaN"), (b",]", "Expecting value"),
+                                         (b',{"a" 1}]', "Expecting ':' delimiter"), (b"", "Expecting ',' delimiter")])
+def test_item5_big_bodies_are_parsed_as_strictly_as_small_ones(http, admin, tail, reason):
+    import gc
+
+    user = _a_user(http, admin)
+    big = b"[" + b",".join([b'{"id":"s","proficiency":1}'] * 20_000) + tail  # ~500 KB: parsed off the loop
+    body = assert_api_error(http.patch(f"/api/v2/users/{user['id']}/routingskills/bulk", headers=admin, content=big),
+                            400, "bad.request")
+    assert reason in body["message"] and "not valid JSON" in body["message"]
+    assert gc.isenabled()  # the collector paused for the parse runs again (this process hosts the sandbox)
