@@ -185,7 +185,11 @@ class Sandbox:
 
     def requests(self) -> list[dict[str, Any]]:
         """The request log (``GET /__sandbox__/requests``): dicts with ``method, path, query,
-        headers, body, status, correlationId, time``; secrets redacted."""
+        headers, body, bodySize, status, correlationId, time``; secrets masked.
+
+        ``body`` is the parsed JSON for JSON bodies up to 64 KB, else a masked text of at
+        most about 4,000 characters (``None`` when the log's 16 MB body budget dropped it:
+        then ``bodyOmitted`` is true); ``bodySize`` is the body's length in bytes."""
         return self._control("GET", "requests")
 
     def clear_requests(self) -> None:
