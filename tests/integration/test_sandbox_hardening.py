@@ -172,6 +172,7 @@ def test_item7_deleted_users_are_gone(http, admin):
     assert_api_error(http.patch(f"/api/v2/users/{user['id']}", headers=admin,
                                 json={"version": user["version"], "department": "x"}), 404, "not.found")
     assert_api_error(http.delete(f"/api/v2/users/{user['id']}", headers=admin), 404)
+    assert_api_error(http.delete(f"/api/v2/tokens/{user['id']}", headers=admin), 404)
     division = user["division"]["id"]
     body = assert_api_error(http.post("/api/v2/users", headers=admin, json={
         "name": "Ghost", "email": "ghost@example.com", "divisionId": division, "state": "deleted"}), 400)

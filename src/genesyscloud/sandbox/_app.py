@@ -91,6 +91,12 @@ class SandboxApp:
             Route("/api/v2/{rest:path}", self.api, methods=_ALL_METHODS),
         ], exception_handlers={HTTPException: self.http_exception})
 
+    def close(self) -> None:
+        """Release the validation thread, if one was started (idempotent)."""
+        pool, self._validation_pool = self._validation_pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+
     # -- outer pipeline -------------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":

@@ -171,9 +171,7 @@ def delete_token_me(ctx: Ctx) -> Result:
 
 @route("DELETE", "/api/v2/tokens/{userId}")
 def delete_user_tokens(ctx: Ctx) -> Result:
-    user_id = ctx.path_params["userId"]
-    if user_id not in ctx.state.users:
-        raise not_found("User {userId} not found", userId=user_id)
+    user_id = _live_user(ctx)["id"]
     for key in [k for k, t in ctx.state.tokens.items() if t.user_id == user_id]:
         del ctx.state.tokens[key]
     return 204, None, {}

@@ -168,6 +168,9 @@ class Sandbox:
             thread.join(10)
         self._server = None
         self._thread = None
+        close = getattr(self.app, "close", None)
+        if close is not None:
+            close()
 
     def __enter__(self) -> "Sandbox":
         return self.start()
