@@ -435,3 +435,17 @@ def test_item5_big_bodies_are_parsed_as_strictly_as_small_ones(http, admin, tail
                             400, "bad.request")
     assert reason in body["message"] and "not valid JSON" in body["message"]
     assert gc.isenabled()  # the collector paused for the parse runs again (this process hosts the sandbox)
+
+
+def test_item6_request_log_cuts_long_values_and_bounds_entry_text(http, sandbox):
+    from genesyscloud.sandbox._reqlog import RequestLog
+
+    sandbox.clear_requests()
+    http.get("/api/v2/users?q=" + "a" * 20_000, headers={"X-Long": "b" * 50_000})
+    entry = sandbox.requests()[-1]
+    assert len(entry["headers"]["x-long"]) < 2100 and "50000 characters" in entry["headers"]["x-long"]
+    assert len(entry["query"]["q"][0]) < 2100
+    log = RequestLog(max_entries=1000, meta_budget=20_000)
+    for i in range(100):
+        log.append({"n": i, "path": "/p", "query": {}, "headers": {"h": "v" * 1000}, "body": None})
+    assert 0 < len(log) < 100 and log.meta_bytes <= 20_000 and list(log)[-1]["n"] == 99

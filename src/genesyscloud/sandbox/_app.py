@@ -33,7 +33,7 @@ from starlette.routing import Mount, Route
 from ._errors import ApiError, LoginError, api_error_body
 from ._login import LoginService, parse_form
 from . import _paging  # noqa: F401  (registers the paging resources' handlers)
-from ._reqlog import mask_body, mask_query
+from ._reqlog import clip, mask_body, mask_query
 from ._resources import HANDLERS, USER_CONTEXT_MESSAGE, Ctx, iso
 from ._router import MAX_JSON_DEPTH, SpecRouter, nesting_exceeds
 from ._state import Fault, SandboxConfig, SandboxState
@@ -190,9 +190,9 @@ class SandboxApp:
         entry = {
             "time": iso(self.state.now()),
             "method": scope["method"],
-            "path": scope["path"],
+            "path": clip(scope["path"]),
             "query": mask_query(query),
-            "headers": {k: (REDACTED if k in _SECRET_HEADERS else v) for k, v in headers.items()
+            "headers": {clip(k): (REDACTED if k in _SECRET_HEADERS else clip(v)) for k, v in headers.items()
                         if k not in _DROPPED_HEADERS},
             "body": mask_body(body, headers.get("content-type", "")),
             "bodySize": len(body),

@@ -51,7 +51,10 @@ def _decode(ctx: Ctx, name: str) -> int:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         if not text.startswith("o:"):
             raise ValueError(text)
-        return int(text[2:])
+        offset = int(text[2:])
+        if offset < 0:
+            raise ValueError(text)
+        return offset
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise bad_request("Invalid {paramName} token", paramName=name) from None
 

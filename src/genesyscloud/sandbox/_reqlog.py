@@ -8,6 +8,8 @@ Each entry keeps a masked, truncated *text* of its body, never the parsed body:
   text of its first :data:`BODY_TEXT_LIMIT` bytes (form data: masked fields);
 * all bodies together hold at most :data:`BODY_BUDGET` bytes of text: past that the
   oldest entries lose their body text (``"bodyOmitted": true``), newest kept;
+* paths, header values and query values are cut to :data:`VALUE_LIMIT` characters, and
+  that text of all entries holds at most :data:`META_BUDGET` bytes (oldest entries dropped);
 * at most :data:`~._state.REQUEST_LOG_LIMIT` entries (oldest dropped first).
 
 Masking is the SDK's own (:func:`genesyscloud._core.logging.redact_body`), so the log
@@ -32,6 +34,15 @@ BODY_TEXT_LIMIT = 4000
 SHOW_DEPTH = 64
 #: all body texts of the log together (bytes of text, approximately)
 BODY_BUDGET = 16 * 1024 * 1024
+#: all other text of the log's entries together (path, query, headers); oldest entries go first
+META_BUDGET = 32 * 1024 * 1024
+#: longest path, header value or query value kept (characters; longer ones are cut)
+VALUE_LIMIT = 2048
+
+
+def clip(text: str, limit: int = VALUE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, with a note of its length when cut."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 class LoggedBody:
@@ -90,27 +101,48 @@ def mask_query(query: dict[str, list[str]]) -> dict[str, list[str]]:
     for name, values in query.items():
         probe = redact_body(urlencode({name: "x"}).encode(), "application/x-www-form-urlencoded")
         secret = isinstance(probe, dict) and probe.get(name) == REDACTED
-        out[name] = [REDACTED] * len(values) if secret else values
+        out[clip(name)] = [REDACTED] * len(values) if secret else [clip(v) for v in values]
     return out
+
+
+def _meta_cost(entry: dict[str, Any]) -> int:
+    cost = 256 + len(entry.get("path") or "")
+    for name, values in (entry.get("query") or {}).items():
+        cost += len(name) + sum(len(v) + 8 for v in values)
+    for name, value in (entry.get("headers") or {}).items():
+        cost += len(name) + len(value) + 16
+    return cost
 
 
 class RequestLog:
     """Entries (dicts) oldest first; ``append``/``clear``/iteration like a deque."""
 
-    def __init__(self, max_entries: int, body_budget: int = BODY_BUDGET) -> None:
+    def __init__(self, max_entries: int, body_budget: int = BODY_BUDGET, meta_budget: int = META_BUDGET) -> None:
         self.max_entries = max_entries
         self.body_budget = body_budget
+        self.meta_budget = meta_budget
         self._entries: deque[dict[str, Any]] = deque()
+        self._costs: deque[int] = deque()
         self._with_body: deque[dict[str, Any]] = deque()
         self.body_bytes = 0
+        self.meta_bytes = 0
+
+    def _evict_oldest(self) -> None:
+        evicted = self._entries.popleft()
+        self.meta_bytes -= self._costs.popleft()
+        if self._with_body and self._with_body[0] is evicted:
+            self._with_body.popleft()
+        self._forget_body(evicted)
 
     def append(self, entry: dict[str, Any]) -> None:
         if len(self._entries) >= self.max_entries:
-            evicted = self._entries.popleft()
-            if self._with_body and self._with_body[0] is evicted:
-                self._with_body.popleft()
-            self._forget_body(evicted)
+            self._evict_oldest()
+        cost = _meta_cost(entry)
         self._entries.append(entry)
+        self._costs.append(cost)
+        self.meta_bytes += cost
+        while self.meta_bytes > self.meta_budget and len(self._entries) > 1:
+            self._evict_oldest()
         body = entry.get("body")
         if isinstance(body, LoggedBody):
             self.body_bytes += body.cost
@@ -129,8 +161,10 @@ class RequestLog:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._costs.clear()
         self._with_body.clear()
         self.body_bytes = 0
+        self.meta_bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
