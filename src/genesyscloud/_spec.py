@@ -84,7 +84,10 @@ def _sample(schema: dict[str, Any], spec: dict[str, Any], depth: int, seed: str,
             if target and (depth <= 1 or target in stack or target == name) and prop not in required:
                 continue  # keep samples finite: nested definitions stop at `depth` and on cycles
             if target and (target in stack or target == name):
-                continue  # a required cycle cannot be sampled finitely; leave it out
+                # a required property on a cycle: the smallest valid value (an empty list or
+                # map, or the definition's required-only shape, cut where it cycles again)
+                out[prop] = _minimal(sub, spec, ())
+                continue
             out[prop] = _sample(sub, spec, depth - 1 if target else depth, f"{seed}.{prop}", stack + (name,))
         return out
     if "enum" in schema:
@@ -113,6 +116,26 @@ def _sample(schema: dict[str, Any], spec: dict[str, Any], depth: int, seed: str,
             return {"key": _sample(extra, spec, depth, seed + ".key", stack)}
         return {"anyKey": "anyValue"}
     raise ValueError(f"unsupported schema fragment: {schema!r}")
+
+
+def _minimal(schema: dict[str, Any], spec: dict[str, Any], stack: tuple[str, ...]) -> Any:
+    """The smallest value valid against ``schema``: ``[]`` for arrays, ``{}`` for maps, the
+    required properties only for definitions (a definition already on ``stack``, the chain
+    of this minimal value, gives ``{}``: a cycle of required single references has no
+    finite instance)."""
+    if "$ref" in schema:
+        name, definition = resolve_ref(schema["$ref"], spec)
+        if name in stack:
+            return {}
+        props = definition.get("properties", {})
+        return {prop: _minimal(props.get(prop, {}), spec, stack + (name,))
+                for prop in definition.get("required", ()) if prop in props}
+    kind = schema.get("type")
+    if kind == "array":
+        return []
+    if kind == "object" or (kind is None and "enum" not in schema):
+        return {}
+    return _sample(schema, spec, 1, "x", stack)
 
 
 def _ref_name(schema: dict[str, Any]) -> str:

@@ -14,10 +14,13 @@ correlation id -> body read with a size cap (413) -> request log -> fault inject
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
+import math
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -33,8 +36,9 @@ from . import _paging  # noqa: F401  (registers the paging resources' handlers)
 from . import _jobs  # noqa: F401  (registers the job APIs' handlers)
 from . import _notifications  # registers the Notifications API handlers (after _paging and _jobs: it wraps job status)
 from ._objects import ObjectStoreRoutes
-from ._resources import HANDLERS, Ctx, iso
-from ._router import SpecRouter
+from ._reqlog import clip, mask_body, mask_query
+from ._resources import HANDLERS, USER_CONTEXT_MESSAGE, Ctx, iso
+from ._router import MAX_JSON_DEPTH, SpecRouter, nesting_exceeds
 from ._state import Fault, SandboxConfig, SandboxState
 
 log = logging.getLogger("genesyscloud.sandbox")
@@ -42,9 +46,14 @@ log = logging.getLogger("genesyscloud.sandbox")
 REDACTED = "[REDACTED]"
 _SECRET_HEADERS = {"authorization", "proxy-authorization"}
 _DROPPED_HEADERS = {"cookie", "set-cookie"}
-_SECRET_FIELDS = {"client_secret", "password", "refresh_token", "code", "code_verifier", "assertion",
-                  "access_token", "secret", "id_token"}
-_LOG_TEXT_LIMIT = 64 * 1024
+#: bodies bigger than this (bytes) are parsed and validated off the event loop
+_INLINE_BODY = 256 * 1024
+#: control API limits: latency and Retry-After of a fault (seconds), total clock offset (seconds)
+MAX_FAULT_LATENCY = 300.0
+MAX_RETRY_AFTER = 86400.0
+MAX_CLOCK_OFFSET = 100 * 365.25 * 86400
+#: spec-driven ``.../me`` operations that a client-credentials token may call
+_CLIENT_ME = frozenset({"/api/v2/organizations/me", "/api/v2/tokens/me"})
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 _STATUS_CODES = {400: "bad.request", 401: "authentication.required", 403: "not.authorized", 404: "not.found",
                  408: "request.timeout", 409: "conflict", 413: "request.entity.too.large", 415: "unsupported.media.type",
@@ -56,10 +65,6 @@ _JSON_HEADERS = {"content-type": "application/json"}
 def _is_json(content_type: str) -> bool:
     main = content_type.split(";")[0].strip().lower()
     return main == "application/json" or (main.startswith("application/") and main.endswith("+json"))
-
-
-def _redact_mapping(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (REDACTED if k.lower() in _SECRET_FIELDS else v) for k, v in values.items()}
 
 
 class _Drop(Exception):
@@ -76,6 +81,7 @@ class SandboxApp:
         self.login = LoginService(self.state)
         self.notifications = _notifications.NotificationService(self.state)
         self.objects = ObjectStoreRoutes(self.state)
+        self._validation_pool: ThreadPoolExecutor | None = None
         self.starlette = Starlette(routes=[
             Route("/objects/{key:path}", self.objects.objects, methods=["GET", "HEAD", "PUT"]),
             Route("/oauth/token", self.oauth_token, methods=["POST"]),
@@ -92,6 +98,12 @@ class SandboxApp:
             ]),
             Route("/api/v2/{rest:path}", self.api, methods=_ALL_METHODS),
         ], exception_handlers={HTTPException: self.http_exception})
+
+    def close(self) -> None:
+        """Release the validation thread, if one was started (idempotent)."""
+        pool, self._validation_pool = self._validation_pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
 
     # -- outer pipeline -------------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -120,6 +132,11 @@ class SandboxApp:
         scope["sandbox.body"] = body
         scope["sandbox.correlation_id"] = correlation_id
         try:
+            if scope.get("http_version") == "1.1" and "host" not in headers:
+                await self._error(scope, receive, send_with_id, ApiError(
+                    400, "bad.request", "An HTTP/1.1 request needs a Host header (RFC 9112, section 3.2)."),
+                    correlation_id)
+                return
             if too_large:
                 await self._error(scope, receive, send_with_id, ApiError(
                     413, "request.entity.too.large",
@@ -180,30 +197,17 @@ class SandboxApp:
         return b"".join(chunks), False
 
     def _log(self, scope: dict[str, Any], headers: dict[str, str], body: bytes, correlation_id: str) -> dict[str, Any]:
+        """Add a log entry: bounded, masked texts only (see :mod:`._reqlog`)."""
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        content_type = headers.get("content-type", "")
-        parsed: Any = None
-        if body:
-            if _is_json(content_type):
-                try:
-                    parsed = json.loads(body)
-                except (ValueError, RecursionError):
-                    parsed = body[:_LOG_TEXT_LIMIT].decode("utf-8", "replace")
-            elif content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
-                try:
-                    parsed = _redact_mapping(parse_form(body))
-                except LoginError:
-                    parsed = REDACTED
-            else:
-                parsed = body[:_LOG_TEXT_LIMIT].decode("utf-8", "replace")
         entry = {
             "time": iso(self.state.now()),
             "method": scope["method"],
-            "path": scope["path"],
-            "query": _redact_mapping(query),
-            "headers": {k: (REDACTED if k in _SECRET_HEADERS else v) for k, v in headers.items()
+            "path": clip(scope["path"]),
+            "query": mask_query(query),
+            "headers": {clip(k): (REDACTED if k in _SECRET_HEADERS else clip(v)) for k, v in headers.items()
                         if k not in _DROPPED_HEADERS},
-            "body": parsed,
+            "body": mask_body(body, headers.get("content-type", "")),
+            "bodySize": len(body),
             "status": None,
             "correlationId": correlation_id,
         }
@@ -276,7 +280,11 @@ class SandboxApp:
         template = ""
         status = 500
         try:
-            status, payload, headers, token_record, template = self._api(request, rate_headers)
+            status, payload, headers, token_record, template = await self._api(request, rate_headers)
+        except RecursionError:
+            status = 400
+            return JSONResponse(api_error_body(400, "bad.request", "The request is nested too deeply.", cid),
+                                status_code=400, headers=rate_headers)
         except ApiError as exc:
             status = exc.status
             return JSONResponse(exc.body(cid), status_code=exc.status, headers={**rate_headers, **exc.headers})
@@ -294,18 +302,18 @@ class SandboxApp:
             return Response(payload, status_code=status, headers={**_JSON_HEADERS, **headers})  # a handler's type wins
         return JSONResponse(payload, status_code=status, headers=headers)
 
-    def _api(self, request: Request, rate_headers: dict[str, str]) -> tuple[int, Any, dict[str, str], Any, str]:
+    async def _api(self, request: Request, rate_headers: dict[str, str]) -> tuple[int, Any, dict[str, str], Any, str]:
         scope = request.scope
         path: str = scope["path"]
         method: str = scope["method"]
         match = self.router.match(path)
         if match is None:
-            raise ApiError(404, "not.found", f"No resource at {path}", {"path": path})
+            raise ApiError(404, "not.found", "No resource at {path}", {"path": path})
         template, ops, path_params = match
         op = ops.get(method) or (ops.get("GET") if method == "HEAD" else None)
         if op is None:
-            raise ApiError(405, "method.not.allowed", f"Method {method} is not allowed on {template}",
-                           {"method": method}, headers={"Allow": ", ".join(sorted(ops))})
+            raise ApiError(405, "method.not.allowed", "Method {method} is not allowed on {template}",
+                           {"method": method, "template": template}, headers={"Allow": ", ".join(sorted(ops))})
         self.state.ensure_loaded()
         token_record = None
         token_value = None
@@ -319,14 +327,24 @@ class SandboxApp:
                     raise ApiError(429, "too.many.requests",
                                    f"Rate limit exceeded the maximum. [{limit}] requests for [60] seconds",
                                    {"limit": str(limit)}, headers={"Retry-After": str(reset)})
+            if token_record.user_id is None and _needs_user(template, path_params):
+                raise ApiError(400, "bad.request", USER_CONTEXT_MESSAGE)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         self.router.validate_params(op, path_params, query)
         body = None
         if op.body_param is not None:
-            body = _parse_json_body(request.headers.get("content-type", ""), scope["sandbox.body"],
-                                    bool(op.body_param.get("required")))
-            if body is not None or op.body_param.get("required"):
-                self.router.validate_body(op, body)
+            raw: bytes = scope["sandbox.body"]
+            content_type = request.headers.get("content-type", "")
+            if len(raw) > _INLINE_BODY:  # big bodies: parse and validate off the event loop, one at a time
+                if self._validation_pool is None:
+                    self._validation_pool = ThreadPoolExecutor(1, thread_name_prefix="genesyscloud-sandbox-validate")
+                body, error = await asyncio.get_running_loop().run_in_executor(
+                    self._validation_pool, self._checked_body_off_loop, op, content_type, raw)
+                if error is not None:
+                    raise error
+                self.state.ensure_loaded()  # a reset may have happened meanwhile
+            else:
+                body = self._checked_body(op, content_type, raw)
         handler = HANDLERS.get((op.method, template))
         if handler is not None:
             self.state.request_base = f"{request.url.scheme}://{request.url.netloc}"  # absolute URLs (_objects)
@@ -336,9 +354,49 @@ class SandboxApp:
         else:
             status, payload = self.router.sample_response(op, path_params)
             headers = {}
+            media_type = self.router.media_type(op)
+            if media_type != "application/json" and payload is not None:
+                payload = self.router.text_sample(op, media_type)
+                headers = {"content-type": f"{media_type}; charset=utf-8"}
         if method == "HEAD":
             payload = None
         return status, payload, headers, token_record, template
+
+    def _checked_body(self, op: Any, content_type: str, raw: bytes) -> Any:
+        """Parse (strict JSON) and validate the body of ``op``; raise :class:`ApiError` 400/415."""
+        required = bool(op.body_param.get("required"))
+        body = _parse_json_body(content_type, raw, required)
+        if body is None and required:
+            raise ApiError(400, "bad.request", "A request body is required.")
+        if body is not None:
+            try:
+                self.router.validate_body(op, body)
+            except RecursionError:
+                raise ApiError(400, "bad.request", "The request body is nested too deeply.") from None
+        return body
+
+    def _checked_body_off_loop(self, op: Any, content_type: str, raw: bytes) -> tuple[Any, ApiError | None]:
+        """:meth:`_checked_body` for a worker thread: ``(body, None)`` or ``(None, error)``.
+
+        The cyclic garbage collector is paused meanwhile: a full collection over the
+        hundreds of thousands of objects a big body parses into holds the GIL for
+        hundreds of milliseconds, and the event loop thread would wait for it. A refused
+        body is freed (by reference counting) before the collector resumes.
+        """
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            try:
+                return self._checked_body(op, content_type, raw), None
+            except (ApiError, RecursionError) as exc:
+                error = exc if isinstance(exc, ApiError) else ApiError(400, "bad.request",
+                                                                       "The request body is nested too deeply.")
+                error.__context__ = error.__cause__ = None
+                error.__traceback__ = None  # drop the frames that still reference the parsed body
+                return None, error
+        finally:
+            if paused:
+                gc.enable()
 
     def _authenticate(self, header: str | None) -> tuple[str, Any]:
         if not header:
@@ -357,7 +415,7 @@ class SandboxApp:
         if request.method == "DELETE":
             self.state.request_log.clear()
             return Response(status_code=204)
-        return JSONResponse(list(self.state.request_log))
+        return JSONResponse(self.state.request_log.view())
 
     async def ctl_faults(self, request: Request) -> Response:
         if request.method == "DELETE":
@@ -366,7 +424,7 @@ class SandboxApp:
         if request.method == "GET":
             return JSONResponse([f.describe() for f in self.state.faults])
         try:
-            rule = json.loads(request.scope["sandbox.body"] or b"null")
+            rule = _strict_json(request.scope["sandbox.body"] or b"null")
             fault = _parse_fault(rule)
         except (ValueError, TypeError, RecursionError, re.error) as exc:
             return JSONResponse({"error": "invalid_fault", "message": str(exc)}, status_code=400)
@@ -376,11 +434,13 @@ class SandboxApp:
     async def ctl_clock(self, request: Request) -> Response:
         if request.method == "POST":
             try:
-                data = json.loads(request.scope["sandbox.body"] or b"null")
-                seconds = data["advance"]
-                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-                    raise ValueError("advance must be a number of seconds >= 0")
-            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                data = _strict_json(request.scope["sandbox.body"] or b"null")
+                if not isinstance(data, dict) or "advance" not in data:
+                    raise ValueError("missing advance")
+                seconds = _number(data["advance"], "advance", 0, MAX_CLOCK_OFFSET)
+                if self.state.clock_offset + seconds > MAX_CLOCK_OFFSET:
+                    raise ValueError(f"the clock may run at most {MAX_CLOCK_OFFSET:.0f} seconds ahead in total")
+            except (ValueError, TypeError, RecursionError) as exc:
                 return JSONResponse({"error": "invalid_clock", "message": f"expected {{\"advance\": seconds}}: {exc}"},
                                     status_code=400)
             self.state.advance(float(seconds))
@@ -404,6 +464,111 @@ class SandboxApp:
                              "queues": len(self.state.queues), "conversations": len(self.state.conversations)})
 
 
+def _needs_user(template: str, path_params: dict[str, str]) -> bool:
+    """``.../me/...`` (a ``me`` segment of the template, or ``me`` as the ``userId`` path
+    parameter) acts for the token's user: not for client credentials."""
+    return template not in _CLIENT_ME and ("/me/" in template + "/" or path_params.get("userId") == "me")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _strict_json(raw: bytes) -> Any:
+    """Parse ``raw`` as strict JSON (RFC 8259): UTF-8 only, no ``NaN``/``Infinity``, no lone
+    surrogates. Raises ``ValueError`` with a message fit for a client (no Python internals);
+    ``RecursionError`` for nesting deeper than :data:`._router.MAX_JSON_DEPTH` levels."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the body is not valid UTF-8 (invalid byte at offset {exc.start})") from None
+    try:
+        if len(text) > _INLINE_BODY:
+            value = _loads_in_steps(text)
+        else:
+            value = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    if _SURROGATE_ESCAPE.search(text):
+        _check_strings(value)
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and nesting_exceeds(value, MAX_JSON_DEPTH):
+        raise RecursionError("nested too deeply")
+    return value
+
+
+_STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _loads_in_steps(text: str) -> Any:
+    """``json.loads`` for big documents: a top-level array or object is decoded one member
+    at a time, so the GIL (held by the C decoder for a whole document) is free between
+    members and the event loop thread keeps serving while a worker thread parses."""
+    skip = _WHITESPACE.match
+    i = skip(text, 0).end()
+    opener = text[i:i + 1]
+    if opener not in ("[", "{"):
+        return json.loads(text, parse_constant=_reject_constant)
+    closer = "]" if opener == "[" else "}"
+    items: list[Any] = []
+    members: dict[str, Any] = {}
+    i = skip(text, i + 1).end()
+    if text[i:i + 1] == closer:
+        i += 1
+    else:
+        while True:
+            if opener == "{":
+                if text[i:i + 1] != '"':
+                    raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, i)
+                key, i = _STRICT_DECODER.raw_decode(text, i)
+                i = skip(text, i).end()
+                if text[i:i + 1] != ":":
+                    raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
+                i = skip(text, i + 1).end()
+                members[key], i = _STRICT_DECODER.raw_decode(text, i)
+            else:
+                value, i = _STRICT_DECODER.raw_decode(text, i)
+                items.append(value)
+            i = skip(text, i).end()
+            char = text[i:i + 1]
+            if char == ",":
+                i = skip(text, i + 1).end()
+                continue
+            if char == closer:
+                i += 1
+                break
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+    i = skip(text, i).end()
+    if i != len(text):
+        raise json.JSONDecodeError("Extra data", text, i)
+    return items if opener == "[" else members
+
+
+def _check_strings(value: Any) -> None:
+    """Raise ``ValueError`` if a string (key or value) holds a lone UTF-16 surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings: Any = (item,)
+        elif isinstance(item, dict):
+            strings = item.keys()
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        for text in strings:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a string holds a lone UTF-16 surrogate (not a Unicode character)") from None
+
+
 def _parse_json_body(content_type: str, raw: bytes, required: bool) -> Any:
     if not raw.strip():
         if required:
@@ -411,12 +576,26 @@ def _parse_json_body(content_type: str, raw: bytes, required: bool) -> Any:
         return None
     if not _is_json(content_type):
         raise ApiError(415, "unsupported.media.type",
-                       f"Content type '{content_type or '(none)'}' is not supported; use application/json.",
-                       {"contentType": content_type})
+                       "Content type '{contentType}' is not supported; use application/json.",
+                       {"contentType": content_type or "(none)"})
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(400, "bad.request", f"The request body is not valid JSON: {exc}") from exc
+        return _strict_json(raw)
+    except ValueError as exc:
+        raise ApiError(400, "bad.request", "The request body is not valid JSON: {reason}", {"reason": str(exc)}) from None
+    except RecursionError:
+        raise ApiError(400, "bad.request", "The request body nests arrays and objects more than {limit} levels deep.",
+                       {"limit": str(MAX_JSON_DEPTH)}) from None
+
+
+def _number(value: Any, name: str, low: float, high: float) -> float:
+    """``value`` as a finite number in ``low..high``; ``ValueError`` naming the field otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}")
+    return float(value)
 
 
 def _parse_fault(rule: Any) -> Fault:
@@ -429,23 +608,21 @@ def _parse_fault(rule: Any) -> Fault:
     if not isinstance(rule.get("path"), str):
         raise ValueError("path (a regular expression) is required")
     status = rule.get("status")
-    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599):
         raise ValueError("status must be an HTTP status code")
     rate = rule.get("rate")
-    if rate is not None and (not isinstance(rate, (int, float)) or not 0 <= rate <= 1):
-        raise ValueError("rate must be between 0 and 1")
+    if rate is not None:
+        rate = _number(rate, "rate", 0, 1)
     count = rule.get("count")
-    if count is not None and (not isinstance(count, int) or count < 1):
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise ValueError("count must be a positive integer")
-    latency = rule.get("latency", 0) or 0
-    if not isinstance(latency, (int, float)) or latency < 0:
-        raise ValueError("latency must be a number of seconds >= 0")
+    latency = _number(rule.get("latency", 0) or 0, "latency (seconds)", 0, MAX_FAULT_LATENCY)
     drop = rule.get("drop")
     if drop not in (None, "before", "after"):
         raise ValueError("drop must be 'before' or 'after'")
     retry_after = rule.get("retry_after")
-    if retry_after is not None and (not isinstance(retry_after, (int, float)) or retry_after < 0):
-        raise ValueError("retry_after must be a number of seconds >= 0")
+    if retry_after is not None:
+        retry_after = _number(retry_after, "retry_after (seconds)", 0, MAX_RETRY_AFTER)
     if status is None and drop is None and not latency:
         raise ValueError("a fault needs status, drop or latency")
     method = rule.get("method")

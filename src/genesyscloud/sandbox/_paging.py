@@ -51,9 +51,12 @@ def _decode(ctx: Ctx, name: str) -> int:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         if not text.startswith("o:"):
             raise ValueError(text)
-        return int(text[2:])
+        offset = int(text[2:])
+        if offset < 0:
+            raise ValueError(text)
+        return offset
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise bad_request(f"Invalid {name} token", paramName=name) from None
+        raise bad_request("Invalid {paramName} token", paramName=name) from None
 
 
 # -- after-style (token in nextUri) -----------------------------------------------------------
@@ -72,7 +75,7 @@ def _assistants(ctx: Ctx) -> list[dict[str, Any]]:
 
 @route("GET", "/api/v2/assistants")
 def list_assistants(ctx: Ctx) -> Result:
-    size = int(ctx.q("pageSize") or 25)
+    size = _int_param(ctx, "pageSize", 25, 200)
     if size < 1 or size > 200:
         raise bad_request("pageSize must be between 1 and 200", paramName="pageSize")
     items = _assistants(ctx)
@@ -149,7 +152,7 @@ def _interval(text: Any) -> tuple[float, float]:
         start = _dt.datetime.fromisoformat(a.replace("Z", "+00:00")).timestamp()
         end = _dt.datetime.fromisoformat(b.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        raise bad_request(f"Invalid interval {text!r}: expected ISO-8601 start/end", fieldName="interval") from None
+        raise bad_request("Invalid interval {interval}: expected ISO-8601 start/end", fieldName="interval", interval=repr(text)) from None
     if end <= start:
         raise bad_request("The interval's end must be after its start", fieldName="interval")
     return start, end
@@ -168,7 +171,7 @@ def submit_details_job(ctx: Ctx) -> Result:
 def _job(ctx: Ctx) -> dict[str, Any]:
     job = _data(ctx)["jobs"].get(ctx.path_params["jobId"])
     if job is None:
-        raise not_found(f"Job {ctx.path_params['jobId']} not found", jobId=ctx.path_params["jobId"])
+        raise not_found("Job {jobId} not found", jobId=ctx.path_params["jobId"])
     return job
 
 
@@ -189,7 +192,7 @@ def details_job_status(ctx: Ctx) -> Result:
 def details_job_results(ctx: Ctx) -> Result:
     job = _job(ctx)
     if job["state"] != "FULFILLED":
-        raise bad_request(f"Job {ctx.path_params['jobId']} is {job['state']}, not FULFILLED")
+        raise bad_request("Job {jobId} is {state}, not FULFILLED", jobId=ctx.path_params["jobId"], state=job["state"])
     size = _int_param(ctx, "pageSize", 1000, 1000)
     start = _decode(ctx, "cursor")
     body: dict[str, Any] = {"conversations": job["rows"][start:start + size],

@@ -13,6 +13,7 @@ import datetime as _dt
 import fnmatch
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlencode
@@ -74,13 +75,25 @@ def iso(epoch: float) -> str:
     return _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+
+
 def _int_param(ctx: Ctx, name: str, default: int, maximum: int | None = None) -> int:
+    """Query parameter ``name`` as an integer in ``1..maximum`` (``default`` when absent);
+    anything else is a 400 that names the parameter."""
     raw = ctx.q(name)
-    value = int(raw) if raw is not None else default
+    if raw is None:
+        value = default
+    else:
+        text = raw.strip()
+        if not _INTEGER.fullmatch(text):
+            raise ApiError(400, "bad.request", "Invalid value for parameter {paramName}: {value} is not a valid integer",
+                           {"paramName": name, "value": raw}, [{"errorCode": "invalid.value", "fieldName": name}])
+        value = int(text)
     if value < 1:
-        raise bad_request(f"{name} must be at least 1", paramName=name)
+        raise bad_request("{paramName} must be at least 1", paramName=name)
     if maximum is not None and value > maximum:
-        raise bad_request(f"{name} must be at most {maximum}", paramName=name)
+        raise bad_request("{paramName} must be at most {maximum}", paramName=name, maximum=str(maximum))
     return value
 
 
@@ -158,9 +171,7 @@ def delete_token_me(ctx: Ctx) -> Result:
 
 @route("DELETE", "/api/v2/tokens/{userId}")
 def delete_user_tokens(ctx: Ctx) -> Result:
-    user_id = ctx.path_params["userId"]
-    if user_id not in ctx.state.users:
-        raise not_found(f"User {user_id} not found", userId=user_id)
+    user_id = _live_user(ctx)["id"]
     for key in [k for k, t in ctx.state.tokens.items() if t.user_id == user_id]:
         del ctx.state.tokens[key]
     return 204, None, {}
@@ -188,23 +199,35 @@ def get_user_me(ctx: Ctx) -> Result:
     return _ok({**user, "organization": org})
 
 
+def _live_user(ctx: Ctx) -> dict[str, Any]:
+    """The user of the ``userId`` path parameter; a deleted user is a 404 like an unknown one."""
+    user = ctx.state.users.get(ctx.path_params["userId"])
+    if user is None or user["state"] == "deleted":
+        raise not_found("User {userId} not found", userId=ctx.path_params["userId"])
+    return user
+
+
 @route("GET", "/api/v2/users/{userId}")
 def get_user(ctx: Ctx) -> Result:
+    """``state`` defaults to ``active``: a deleted user is found only with ``state=deleted``."""
+    wanted = (ctx.q("state") or "active").lower()
     user = ctx.state.users.get(ctx.path_params["userId"])
-    if user is None:
-        raise not_found(f"User {ctx.path_params['userId']} not found", userId=ctx.path_params["userId"])
+    if user is None or (user["state"] == "deleted") != (wanted == "deleted"):
+        raise not_found("User {userId} not found", userId=ctx.path_params["userId"])
     return _ok(user)
 
 
 @route("POST", "/api/v2/users")
 def create_user(ctx: Ctx) -> Result:
     body = ctx.body
+    if body.get("state") == "deleted":
+        raise bad_request("A user cannot be created in the {state} state", state="deleted", fieldName="state")
     email = body["email"].strip().lower()
     if email in ctx.state.users_by_email:
-        raise ApiError(409, "general.conflict", f"A user with email {email} already exists.", {"email": email})
+        raise ApiError(409, "general.conflict", "A user with email {email} already exists.", {"email": email})
     division = next((d for d in ctx.state.divisions if d["id"] == body["divisionId"]), None)
     if division is None:
-        raise bad_request(f"Division {body['divisionId']} not found", divisionId=body["divisionId"])
+        raise bad_request("Division {divisionId} not found", divisionId=body["divisionId"])
     user_id = ctx.state.new_id()
     user = {"id": user_id, "name": body["name"], "division": dict(division), "email": email,
             "department": body.get("department", ""), "title": body.get("title", ""),
@@ -218,13 +241,12 @@ def create_user(ctx: Ctx) -> Result:
 
 @route("PATCH", "/api/v2/users/{userId}")
 def patch_user(ctx: Ctx) -> Result:
-    user = ctx.state.users.get(ctx.path_params["userId"])
-    if user is None:
-        raise not_found(f"User {ctx.path_params['userId']} not found", userId=ctx.path_params["userId"])
+    user = _live_user(ctx)
     body = ctx.body
     if body["version"] != user["version"]:
-        raise ApiError(409, "conflict", f"The version {body['version']} does not match the current version "
-                       f"{user['version']} of the user.", {"version": str(body["version"])})
+        raise ApiError(409, "conflict", "The version {version} does not match the current version "
+                       "{currentVersion} of the user.", {"version": str(body["version"]),
+                                                          "currentVersion": str(user["version"])})
     for key in ("name", "department", "title", "preferredName", "acdAutoAnswer", "state", "addresses",
                 "primaryContactInfo", "certifications"):
         if key in body:
@@ -235,9 +257,7 @@ def patch_user(ctx: Ctx) -> Result:
 
 @route("DELETE", "/api/v2/users/{userId}")
 def delete_user(ctx: Ctx) -> Result:
-    user = ctx.state.users.get(ctx.path_params["userId"])
-    if user is None or user["state"] == "deleted":
-        raise not_found(f"User {ctx.path_params['userId']} not found", userId=ctx.path_params["userId"])
+    user = _live_user(ctx)
     user["state"] = "deleted"
     for key in [k for k, t in ctx.state.tokens.items() if t.user_id == user["id"]]:
         del ctx.state.tokens[key]
@@ -248,6 +268,13 @@ _SEARCHABLE = ("id", "name", "email", "username", "department", "title", "state"
 
 
 def _criterion_matches(user: dict[str, Any], crit: dict[str, Any]) -> bool:
+    if not isinstance(crit, dict):
+        raise bad_request("Each search criterion must be a JSON object")
+    for name in ("group", "fields", "values"):
+        value = crit.get(name)
+        if value is not None and not (isinstance(value, list)
+                                      and (name == "group" or all(isinstance(v, (str, int, float)) for v in value))):
+            raise bad_request("Search criterion field {fieldName} must be a list", fieldName=name)
     kind = crit.get("type")
     if crit.get("group"):
         results = [_criterion_matches(user, c) for c in crit["group"]]
@@ -272,19 +299,32 @@ def _criterion_matches(user: dict[str, Any], crit: dict[str, Any]) -> bool:
         start, end = crit.get("startValue"), crit.get("endValue")
         hit = any((start is None or t >= str(start).lower()) and (end is None or t <= str(end).lower()) for t in texts)
     else:
-        raise bad_request(f"Unsupported search criteria type {kind}", type=str(kind))
+        raise bad_request("Unsupported search criteria type {type}", type=str(kind))
     return (not hit) if crit.get("operator") == "NOT" else hit
+
+
+def _body_int(request: dict[str, Any], name: str, default: int) -> int:
+    value = request.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad_request("{fieldName} must be an integer", fieldName=name)
+    return value
 
 
 def _search_users(ctx: Ctx, request: dict[str, Any]) -> Result:
     criteria = request.get("query") or []
+    if not isinstance(criteria, list):
+        raise bad_request("{fieldName} must be a list of search criteria", fieldName="query")
     users = [u for u in ctx.state.users.values() if u["state"] != "deleted"
              and all(_criterion_matches(u, c) for c in criteria)]
     reverse = request.get("sortOrder") == "DESC"
     sort_by = request.get("sortBy") or "name"
+    if not isinstance(sort_by, str):
+        raise bad_request("{fieldName} must be a string", fieldName="sortBy")
     users.sort(key=lambda u: (str(u.get(sort_by, "")).lower(), u["id"]), reverse=reverse)
-    size = int(request.get("pageSize") or 25)
-    number = int(request.get("pageNumber") or 1)
+    size = _body_int(request, "pageSize", 25)
+    number = _body_int(request, "pageNumber", 1)
     if size < 1 or size > 100 or number < 1:
         raise bad_request("pageSize must be between 1 and 100 and pageNumber at least 1")
     total = len(users)
@@ -316,7 +356,7 @@ def search_users_q64(ctx: Ctx) -> Result:
     try:
         request = json.loads(base64.b64decode(raw + "=" * (-len(raw) % 4)))
     except (binascii.Error, ValueError) as exc:
-        raise bad_request(f"q64 is not base64-encoded JSON: {exc}", paramName="q64") from exc
+        raise bad_request("{paramName} is not base64-encoded JSON", paramName="q64") from exc
     if not isinstance(request, dict):
         raise bad_request("q64 must encode a JSON object", paramName="q64")
     return _search_users(ctx, request)
@@ -349,7 +389,7 @@ def list_roles(ctx: Ctx) -> Result:
 def get_role(ctx: Ctx) -> Result:
     role = ctx.state.roles.get(ctx.path_params["roleId"])
     if role is None:
-        raise not_found(f"Role {ctx.path_params['roleId']} not found", roleId=ctx.path_params["roleId"])
+        raise not_found("Role {roleId} not found", roleId=ctx.path_params["roleId"])
     return _ok(role)
 
 
@@ -380,14 +420,14 @@ def list_queues(ctx: Ctx) -> Result:
 def _queue_from(ctx: Ctx, body: dict[str, Any], queue_id: str, existing: dict[str, Any] | None) -> dict[str, Any]:
     for other in ctx.state.queues.values():
         if other["id"] != queue_id and other["name"].lower() == body["name"].lower():
-            raise ApiError(400, "general.bad.request", f"A queue named {body['name']} already exists.",
+            raise ApiError(400, "general.bad.request", "A queue named {name} already exists.",
                            {"name": body["name"]})
     now = iso(ctx.state.now())
     user_id = ctx.token.user_id if ctx.token and ctx.token.user_id else ctx.state.admin_ref["id"]
     division = body.get("division") or (existing or {}).get("division") or ctx.state.divisions[0]
     known = next((d for d in ctx.state.divisions if d["id"] == division.get("id")), None)
     if known is None:
-        raise bad_request(f"Division {division.get('id')} not found", divisionId=str(division.get("id")))
+        raise bad_request("Division {divisionId} not found", divisionId=str(division.get("id")))
     skip = {"id", "selfUri", "dateCreated", "dateModified", "createdBy", "modifiedBy", "division", "sourceQueueId"}
     queue = {k: v for k, v in body.items() if k not in skip}
     queue.update({
@@ -412,7 +452,7 @@ def create_queue(ctx: Ctx) -> Result:
 def _queue(ctx: Ctx) -> dict[str, Any]:
     queue = ctx.state.queues.get(ctx.path_params["queueId"])
     if queue is None:
-        raise not_found(f"Queue {ctx.path_params['queueId']} not found", queueId=ctx.path_params["queueId"])
+        raise not_found("Queue {queueId} not found", queueId=ctx.path_params["queueId"])
     return queue
 
 
@@ -451,7 +491,7 @@ def list_conversations(ctx: Ctx) -> Result:
 def get_conversation(ctx: Ctx) -> Result:
     conv = ctx.state.conversations.get(ctx.path_params["conversationId"])
     if conv is None:
-        raise not_found(f"Conversation {ctx.path_params['conversationId']} not found",
+        raise not_found("Conversation {conversationId} not found",
                         conversationId=ctx.path_params["conversationId"])
     return _ok(conv)
 
@@ -464,7 +504,7 @@ def _public_client(client: dict[str, Any]) -> dict[str, Any]:
 def _client(ctx: Ctx) -> dict[str, Any]:
     client = ctx.state.clients.get(ctx.path_params["clientId"])
     if client is None:
-        raise not_found(f"OAuth client {ctx.path_params['clientId']} not found", clientId=ctx.path_params["clientId"])
+        raise not_found("OAuth client {clientId} not found", clientId=ctx.path_params["clientId"])
     return client
 
 
@@ -584,7 +624,7 @@ def usage_summary(ctx: Ctx) -> Result:
 def usage_results(ctx: Ctx) -> Result:
     query = ctx.state.usage_queries.get(ctx.path_params["executionId"])
     if query is None or query["clientId"] != ctx.path_params["clientId"]:
-        raise not_found(f"Usage query {ctx.path_params['executionId']} not found",
+        raise not_found("Usage query {executionId} not found",
                         executionId=ctx.path_params["executionId"])
     return _ok({"results": query["results"], "queryStatus": "Complete"})
 
@@ -599,7 +639,7 @@ def list_scopes(ctx: Ctx) -> Result:
 def get_scope(ctx: Ctx) -> Result:
     scope = ctx.state.scopes.get(ctx.path_params["scopeId"])
     if scope is None:
-        raise not_found(f"Scope {ctx.path_params['scopeId']} not found", scopeId=ctx.path_params["scopeId"])
+        raise not_found("Scope {scopeId} not found", scopeId=ctx.path_params["scopeId"])
     return _ok(scope)
 
 
@@ -639,4 +679,4 @@ def get_authorization(ctx: Ctx) -> Result:
     for item in _visible_authorizations(ctx):
         if item["client"]["id"] == client_id:
             return _ok(item)
-    raise not_found(f"No authorization for OAuth client {client_id}", clientId=client_id)
+    raise not_found("No authorization for OAuth client {clientId}", clientId=client_id)

@@ -10,6 +10,8 @@ Responses are built once per operation with :func:`genesyscloud._spec.sample`.
 
 from __future__ import annotations
 
+import datetime as _dt
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,7 +21,76 @@ from ._errors import ApiError
 
 _INT = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?"
+                        r"(?:[Zz]|[+-](\d{2}):?(\d{2})?)?$")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+#: body validation stops after this many violations (the best one is reported)
+MAX_BODY_ERRORS = 64
+_TEXT_SAMPLES = {
+    "text/calendar": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//genesyscloud sandbox//EN\r\nEND:VCALENDAR\r\n",
+}
+
+
+#: deepest nesting of arrays and objects a JSON body may have (Jackson's default limit is 1,000;
+#: the sandbox keeps well inside Python's recursion limit so that stored values always serialize)
+MAX_JSON_DEPTH = 500
+
+
+def nesting_exceeds(value: Any, limit: int) -> bool:
+    """Whether arrays/objects in ``value`` nest more than ``limit`` levels (iterative walk)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def valid_date(value: Any) -> bool:
+    """``YYYY-MM-DD`` naming a real day (non-strings pass: the type check is separate)."""
+    if not isinstance(value, str):
+        return True
+    match = _DATE.match(value)
+    if match is None:
+        return False
+    try:
+        _dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return False
+    return True
+
+
+def valid_date_time(value: Any) -> bool:
+    """ISO-8601 / RFC 3339 date-time (``2024-01-31T12:30:00.000Z``; seconds, fraction and
+    offset optional) with every field in range (non-strings pass)."""
+    if not isinstance(value, str):
+        return True
+    match = _DATE_TIME.match(value)
+    if match is None:
+        return False
+    year, month, day, hour, minute, second, off_h, off_m = match.groups()
+    try:
+        _dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+    except ValueError:
+        return False
+    return (off_h is None or int(off_h) < 24) and (off_m is None or int(off_m) < 60)
+
+
+def _format_checker() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checks("date")(valid_date)
+    checker.checks("date-time")(valid_date_time)
+    return checker
 
 
 @dataclass
@@ -107,7 +178,11 @@ class SpecRouter:
         """Return ``(template, {METHOD: Operation}, path_params)`` or ``None`` if no template matches."""
         if self._root is None:
             self._root = self._build()
-        segs = path.strip("/").split("/")
+        # one leading and at most one trailing slash; an empty segment (``users//``,
+        # ``users/%2F``) matches nothing
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        segs = path[1:].split("/") if path.startswith("/") else path.split("/")
         values: list[str] = []
         node = self._walk(self._root, segs, 0, values)
         if node is None:
@@ -144,9 +219,11 @@ class SpecRouter:
                     _check_value(name, value, param)
             elif where == "query":
                 values = query.get(name)
+                if param.get("required") and values and not any(v.strip() for v in values):
+                    values = None
                 if not values:
                     if param.get("required"):
-                        raise ApiError(400, "bad.request", f"Missing required query parameter: {name}",
+                        raise ApiError(400, "bad.request", "Missing required query parameter: {paramName}",
                                        {"paramName": name}, [{"errorCode": "missing", "fieldName": name}])
                     continue
                 if param.get("type") == "array":
@@ -168,7 +245,7 @@ class SpecRouter:
             if self._definitions_root is None:
                 self._definitions_root = self.spec["definitions"]
             schema = {**op.body_param.get("schema", {}), "definitions": self._definitions_root}
-            op._validator = Draft4Validator(schema)
+            op._validator = Draft4Validator(schema, format_checker=_format_checker())
         error = _best_error(op._validator, body)
         if error is not None:
             location = "/".join(str(p) for p in error.absolute_path)
@@ -178,11 +255,24 @@ class SpecRouter:
                 if missing:
                     field_name = f"{location}/{missing[0]}" if location else missing[0]
             where = f" at {location}" if location else ""
-            message = f"Invalid request body{where}: {error.message}"
-            raise ApiError(400, "bad.request", message, {"fieldName": field_name},
+            reason = error.message if len(error.message) <= 300 else error.message[:300] + "..."
+            raise ApiError(400, "bad.request", f"Invalid request body{where}: " + "{reason}",
+                           {"fieldName": field_name, "reason": reason},
                            [{"errorCode": f"invalid.{error.validator}", "fieldName": field_name}])
 
     # -- responses -----------------------------------------------------------------------
+    def media_type(self, op: Operation) -> str:
+        """The media type ``op`` answers with: ``application/json`` unless it produces only others."""
+        produces = op.spec.get("produces") or self.spec.get("produces") or ["application/json"]
+        return "application/json" if "application/json" in produces else str(produces[0]).lower()
+
+    def text_sample(self, op: Operation, media_type: str) -> bytes:
+        """A body for an operation that produces ``text/*`` (an empty iCalendar for ``text/calendar``)."""
+        if media_type in _TEXT_SAMPLES:
+            return _TEXT_SAMPLES[media_type].encode()
+        obj = op._sample_obj
+        return (obj if isinstance(obj, str) else f"{op.operation_id} sample").encode()
+
     def sample_response(self, op: Operation, path_params: dict[str, str]) -> tuple[int, bytes | None]:
         """A deterministic schema-valid body for ``op`` (``None`` when it has no schema)."""
         if op.response_schema is None or op.response_status == 204:
@@ -204,12 +294,18 @@ class SpecRouter:
 def _best_error(validator: Any, body: Any) -> Any:
     from jsonschema.exceptions import best_match
 
-    return best_match(validator.iter_errors(body))
+    return best_match(itertools.islice(validator.iter_errors(body), MAX_BODY_ERRORS))
 
 
 def _check_value(name: str, value: str, schema: dict[str, Any]) -> None:
     kind = schema.get("type")
     ok = True
+    fmt = schema.get("format")
+    if kind == "string" and fmt in ("date", "date-time"):
+        if not (valid_date(value) if fmt == "date" else valid_date_time(value)):
+            raise ApiError(400, "bad.request", "Invalid value for parameter {paramName}: {value} is not a valid {format}",
+                           {"paramName": name, "value": value, "format": fmt},
+                           [{"errorCode": "invalid.value", "fieldName": name}])
     if kind == "integer":
         ok = bool(_INT.match(value))
     elif kind == "number":
@@ -217,10 +313,12 @@ def _check_value(name: str, value: str, schema: dict[str, Any]) -> None:
     elif kind == "boolean":
         ok = value.lower() in ("true", "false")
     if not ok:
-        raise ApiError(400, "bad.request", f"Invalid value for parameter {name}: {value!r} is not a valid {kind}",
-                       {"paramName": name, "value": value}, [{"errorCode": "invalid.value", "fieldName": name}])
+        raise ApiError(400, "bad.request", "Invalid value for parameter {paramName}: {value} is not a valid {type}",
+                       {"paramName": name, "value": value, "type": str(kind)},
+                       [{"errorCode": "invalid.value", "fieldName": name}])
     enum = schema.get("enum")
     if enum and value not in [str(e) for e in enum]:
         raise ApiError(400, "bad.request",
-                       f"Invalid value for parameter {name}: {value!r} is not one of {', '.join(map(str, enum))}",
-                       {"paramName": name, "value": value}, [{"errorCode": "invalid.value", "fieldName": name}])
+                       "Invalid value for parameter {paramName}: {value} is not one of {allowed}",
+                       {"paramName": name, "value": value, "allowed": ", ".join(map(str, enum))},
+                       [{"errorCode": "invalid.value", "fieldName": name}])

@@ -74,7 +74,9 @@ def _uvicorn_config(app: Any, **kwargs: Any) -> Any:
         http = "httptools"
     except ImportError:
         http = "h11"
-    return uvicorn.Config(app, http=http, lifespan="off", access_log=False, log_level="warning",
+    from ._wire import protocol_class
+
+    return uvicorn.Config(app, http=protocol_class(http), lifespan="off", access_log=False, log_level="warning",
                           proxy_headers=False, server_header=False, date_header=True, **kwargs)
 
 
@@ -173,6 +175,9 @@ class Sandbox(NotificationControls):
             thread.join(10)
         self._server = None
         self._thread = None
+        close = getattr(self.app, "close", None)
+        if close is not None:
+            close()
 
     def __enter__(self) -> "Sandbox":
         return self.start()
@@ -190,7 +195,11 @@ class Sandbox(NotificationControls):
 
     def requests(self) -> list[dict[str, Any]]:
         """The request log (``GET /__sandbox__/requests``): dicts with ``method, path, query,
-        headers, body, status, correlationId, time``; secrets redacted."""
+        headers, body, bodySize, status, correlationId, time``; secrets masked.
+
+        ``body`` is the parsed JSON for JSON bodies up to 64 KB, else a masked text of at
+        most about 4,000 characters (``None`` when the log's 16 MB body budget dropped it:
+        then ``bodyOmitted`` is true); ``bodySize`` is the body's length in bytes."""
         return self._control("GET", "requests")
 
     def clear_requests(self) -> None:

@@ -12,11 +12,11 @@ import random
 import secrets
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from . import _seed
+from ._reqlog import RequestLog
 
 DEFAULT_TOKEN_TTL = 86400
 #: Authorization codes live this long (seconds, sandbox clock), like short-lived real codes.
@@ -108,7 +108,7 @@ class SandboxState:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.clock_offset = 0.0
-        self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
+        self.request_log = RequestLog(REQUEST_LOG_LIMIT)
         self.faults: list[Fault] = []
         self._seeded: str | None = None
         self._loaded = False
