@@ -46,7 +46,7 @@ PAGING = {
     "page_number": "page number (`pageNumber` / `pageSize` query parameters; the listing's `pageCount` says when to stop)",
     "next_uri": "next URI (the listing's `nextUri`, which carries the `after` / `cursor` / `nextPage` token)",
     "cursor": "cursor (the listing's `cursor`, passed back as the `cursor` query parameter)",
-    "cursors_after": "cursors (the listing's `cursors.after`, passed back as the `after` query parameter)",
+    "cursors_after": "cursors (the listing's `cursors.after`, passed back as the `after` or `cursor` query parameter)",
     "search": "search (`nextPage` of the search result)",
     "body": "body paging (the page number travels in the request body of this query)",
 }

@@ -19,6 +19,15 @@ Used by ``tests/docs/test_guide_examples.py`` for ``README.md`` and every page u
       cid, secret = client_id, client_secret
       -->
 
+* ``<!-- file: PATH -->`` right before a block (say an ``ini`` or ``json`` one) writes
+  the block's text to ``PATH`` (relative to the page's temporary working directory, ``~``
+  being its temporary ``HOME``) when the runner reaches it, so that the configuration a
+  page shows is the one its Python blocks read.
+* ``<!-- run -->`` right before a shell block (``bash``) runs each of its lines, which
+  must all be ``genesys-cloud ...`` commands, through the command line tool in-process
+  against the sandbox (``GENESYSCLOUD_API_HOST`` and the client credentials set, no
+  keyring); each must exit 0. A trailing ``> FILE`` writes the output to ``FILE``.
+  Unmarked shell blocks are not run.
 * A block whose top level awaits (``await``, ``async with``, ``async for``) runs in the
   file's event loop (one loop per file, so async clients survive between blocks).
 * A block that defines ``test_*`` functions gets them called with the sandbox pytest
@@ -27,7 +36,9 @@ Used by ``tests/docs/test_guide_examples.py`` for ``README.md`` and every page u
 
 Every file starts from the seeded sandbox (reset), and its namespace holds ``sandbox``
 (the running :class:`genesyscloud.sandbox.Sandbox`) and ``client_id`` /
-``client_secret`` (its OAuth client, which allows every grant). While the file runs:
+``client_secret`` (its OAuth client, which allows every grant) and ``sign_in(url)`` (what a
+person's browser does with an authorize address: signs the default user in and returns
+the redirect address, for hidden setups of authorization-code pages). While the file runs:
 every region (``region="eu-west-1"``, the default region, and ``https://api.<genesys
 domain>`` hosts, and ``http://127.0.0.1:8642``, the address the docs give a sandbox started
 with ``genesys-cloud sandbox serve --port 8642``) resolves to the sandbox; ``webbrowser.open`` is a scripted sign-in of
@@ -56,6 +67,7 @@ __all__ = ["Block", "MarkdownError", "parse", "run_file", "run_text"]
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 _COMMENT_START = re.compile(r"^\s*<!--")
 RUN_LANGUAGES = ("python", "py")
+SHELL_LANGUAGES = ("bash", "sh", "console", "shell")
 #: the address the docs give a sandbox started by hand (``genesys-cloud sandbox serve --port 8642``)
 DOCS_SANDBOX = "http://127.0.0.1:8642"
 
@@ -73,10 +85,11 @@ class Block:
     language: str
     code: str
     not_run: str | None = None  # the reason, when marked not-run
+    file: str | None = None  # ``<!-- file: PATH -->``: write the block's text there instead of running it
 
     @property
     def runs(self) -> bool:
-        return self.not_run is None and self.language in RUN_LANGUAGES + ("setup",)
+        return self.not_run is None and self.language in RUN_LANGUAGES + ("setup", "genesys-cloud")
 
 
 def parse(text: str, path: str = "<text>") -> list[Block]:
@@ -104,6 +117,15 @@ def parse(text: str, path: str = "<text>") -> list[Block]:
                 if pending is not None:
                     raise MarkdownError(f"{path}:{pending[0]}: not-run marker not followed by a code block")
                 pending = (start + 1, reason)
+            elif head == "run":
+                if pending is not None:
+                    raise MarkdownError(f"{path}:{start + 1}: <!-- run --> needs its own block")
+                pending = (start + 1, "\0run")
+            elif head.startswith("file:"):
+                target = head[len("file:"):].strip()
+                if not target or pending is not None:
+                    raise MarkdownError(f"{path}:{start + 1}: <!-- file: PATH --> needs a path and its own block")
+                pending = (start + 1, "\0file:" + target)
             elif head.startswith("setup:") or head == "setup":
                 code = body.split("setup", 1)[1].split("\n", 1)[1] if "\n" in body else ""  # after the label line
                 blocks.append(Block(path, start + 1, "setup", textwrap.dedent(code).strip("\n") + "\n"))
@@ -121,8 +143,16 @@ def parse(text: str, path: str = "<text>") -> list[Block]:
                 raise MarkdownError(f"{path}:{start + 1}: unclosed code fence")
             code = "\n".join(body_lines)
             code = textwrap.dedent(code) if indent else code
-            blocks.append(Block(path, start + 1, match["info"].lower(), code + "\n",
-                                not_run=pending[1] if pending else None))
+            marker = pending[1] if pending else None
+            if marker is not None and marker.startswith("\0file:"):
+                blocks.append(Block(path, start + 1, match["info"].lower(), code + "\n", file=marker[6:]))
+            elif marker == "\0run":
+                if match["info"].lower() not in SHELL_LANGUAGES:
+                    raise MarkdownError(f"{path}:{start + 1}: <!-- run --> is for shell blocks "
+                                        f"(python blocks always run)")
+                blocks.append(Block(path, start + 1, "genesys-cloud", code + "\n"))
+            else:
+                blocks.append(Block(path, start + 1, match["info"].lower(), code + "\n", not_run=marker))
             pending = None
             i += 1
             continue
@@ -158,20 +188,31 @@ def _routing(sandbox: Any) -> Callable[..., Any]:
     return resolve_hosts
 
 
-def _browser(sandbox: Any) -> Callable[..., bool]:
-    """``webbrowser.open`` as a person signing in to the sandbox (the seeded default user)."""
+def _sign_in(sandbox: Any) -> Callable[[str], str]:
+    """What a person's browser does on the sandbox's sign-in page: returns the redirect address."""
 
-    def sign_in(url: str) -> None:
+    def sign_in(url: str) -> str:
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
         email = sandbox.info()["defaultUser"]["email"]
         with httpx.Client(base_url=sandbox.url, timeout=30) as http:
             http.get("/oauth/authorize", params=query).raise_for_status()
             answer = http.post("/oauth/authorize", data={**query, "email": email, "password": "sandbox"})
-            location = answer.headers["location"]
-        httpx.get(location, timeout=30)  # the redirect reaches the waiting loopback listener
+        if answer.status_code != 302:
+            raise AssertionError(f"the sandbox refused the sign-in: {answer.status_code} {answer.text[:200]}")
+        return answer.headers["location"]
+
+    return sign_in
+
+
+def _browser(sandbox: Any) -> Callable[..., bool]:
+    """``webbrowser.open`` as a person signing in to the sandbox (the seeded default user)."""
+    sign_in = _sign_in(sandbox)
 
     def open_url(url: str, *args: Any, **kwargs: Any) -> bool:
-        threading.Thread(target=sign_in, args=(url,), daemon=True).start()
+        def person() -> None:
+            httpx.get(sign_in(url), timeout=30)  # the redirect reaches the waiting loopback listener
+
+        threading.Thread(target=person, daemon=True).start()
         return True
 
     return open_url
@@ -191,7 +232,51 @@ def _fixtures(sandbox: Any) -> dict[str, Callable[[], Any]]:
     return {"genesys_sandbox": reset, "genesys_sandbox_session": lambda: sandbox, "genesys_client": client}
 
 
+def _run_commands(block: Block, sandbox: Any) -> None:
+    """Each ``genesys-cloud ...`` line of a shell block, in-process, against the sandbox."""
+    import os
+    import shlex
+    import sys
+
+    import click
+    from click.testing import CliRunner
+
+    from genesyscloud.cli import run
+
+    wrapper = click.Command(
+        "genesys-cloud", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                           "help_option_names": []},
+        params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
+        callback=lambda args: sys.exit(run(list(args))))
+    env = {k: None for k in os.environ if k.startswith("GENESYSCLOUD_")}
+    env.update(GENESYSCLOUD_API_HOST=sandbox.url, GENESYSCLOUD_OAUTHCLIENT_ID=sandbox.client_id,
+               GENESYSCLOUD_OAUTHCLIENT_SECRET=sandbox.client_secret, GENESYSCLOUD_KEYRING="0", COLUMNS="120")
+    ran = 0
+    for number, line in enumerate(block.code.splitlines(), block.line + 1):
+        words = shlex.split(line, comments=True)
+        if not words:
+            continue
+        if words[0] != "genesys-cloud":
+            raise MarkdownError(f"{block.path}:{number}: a <!-- run --> block holds only genesys-cloud commands")
+        target = None
+        if len(words) >= 3 and words[-2] == ">":
+            target, words = words[-1], words[:-2]
+        result = CliRunner().invoke(wrapper, words[1:], env=env, catch_exceptions=False)
+        if result.exit_code != 0:
+            raise AssertionError(f"line {number}: `{line.strip()}` exited {result.exit_code}:\n{result.output[-2000:]}")
+        if target is not None:
+            Path(target).write_text(result.stdout, encoding="utf-8")
+        else:
+            print(result.output, end="")
+        ran += 1
+    if not ran:
+        raise MarkdownError(f"{block.path}:{block.line}: a <!-- run --> block without a genesys-cloud command")
+
+
 def _run_block(block: Block, namespace: dict[str, Any], loop: asyncio.AbstractEventLoop, sandbox: Any) -> None:
+    if block.language == "genesys-cloud":
+        _run_commands(block, sandbox)
+        return
     code = compile(block.code, f"{block.path}:{block.line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
                    dont_inherit=True)
     before = set(namespace)
@@ -222,12 +307,14 @@ def _run_block(block: Block, namespace: dict[str, Any], loop: asyncio.AbstractEv
 def run_text(text: str, path: str, sandbox: Any, monkeypatch: Any, tmp_path: Path) -> dict[str, int]:
     """Run a Markdown text's blocks as described in the module docstring.
 
-    Returns ``{"run": n, "not_run": n, "other": n}`` (blocks of other languages).
+    Returns ``{"run": n, "not_run": n, "other": n, "commands": n}``: Python blocks run and
+    not run, other blocks (not run, or written as files), and shell blocks run.
 
     Raises:
         AssertionError: a block raised (the message names the file, the line and the code).
         MarkdownError: malformed markers.
     """
+    import os
     import webbrowser
 
     import genesyscloud._client
@@ -239,7 +326,6 @@ def run_text(text: str, path: str, sandbox: Any, monkeypatch: Any, tmp_path: Pat
     monkeypatch.setattr(genesyscloud._regions, "resolve_hosts", routed)
     monkeypatch.setattr(genesyscloud._client, "resolve_hosts", routed)
     monkeypatch.setattr(webbrowser, "open", _browser(sandbox))
-    import os
 
     for var in list(os.environ):
         if var.startswith("GENESYSCLOUD_"):
@@ -247,13 +333,19 @@ def run_text(text: str, path: str, sandbox: Any, monkeypatch: Any, tmp_path: Pat
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, Any] = {"__name__": "__docs__", "sandbox": sandbox, "client_id": sandbox.client_id,
-                                 "client_secret": sandbox.client_secret}
-    counts = {"run": 0, "not_run": 0, "other": 0}
+                                 "client_secret": sandbox.client_secret, "sign_in": _sign_in(sandbox)}
+    counts = {"run": 0, "not_run": 0, "other": 0, "commands": 0}
     loop = asyncio.new_event_loop()
     try:
         for block in blocks:
             if block.not_run is not None:
                 counts["not_run"] += 1
+                continue
+            if block.file is not None:
+                target = Path(os.path.expanduser(block.file))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(block.code, encoding="utf-8")
+                counts["other"] += 1
                 continue
             if not block.runs:
                 counts["other"] += 1
@@ -263,11 +355,13 @@ def run_text(text: str, path: str, sandbox: Any, monkeypatch: Any, tmp_path: Pat
             except MarkdownError:
                 raise
             except BaseException as exc:
-                kind = "setup comment" if block.language == "setup" else "code block"
+                kind = {"setup": "setup comment", "genesys-cloud": "command block"}.get(block.language, "code block")
                 raise AssertionError(f"{path}:{block.line}: the {kind} failed with {type(exc).__name__}: {exc}\n"
                                      f"--- the block ---\n{block.code}--- (mark it <!-- not-run: REASON --> only "
                                      f"if it cannot run against the sandbox) ---") from exc
-            if block.language != "setup":
+            if block.language == "genesys-cloud":
+                counts["commands"] += 1
+            elif block.language != "setup":
                 counts["run"] += 1
         for value in list(namespace.values()):  # close clients the page left open
             close = getattr(value, "close", None)

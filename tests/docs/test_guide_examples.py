@@ -21,7 +21,7 @@ PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").rglob("*.md"))
 def test_page_examples_run(page, genesys_sandbox_session, monkeypatch, tmp_path):
     counts = run_file(page, ROOT, genesys_sandbox_session, monkeypatch, tmp_path)
     blocks = parse(page.read_text(encoding="utf-8"), page.name)
-    assert counts["run"] + counts["not_run"] == sum(1 for b in blocks if b.language in ("python", "py"))
+    assert counts["run"] == sum(1 for b in blocks if b.language in ("python", "py") and b.not_run is None)
 
 
 def test_readme_and_guides_have_running_examples():
@@ -62,10 +62,22 @@ def test_markers_setup_and_top_level_await(genesys_sandbox_session, monkeypatch,
         "<!-- setup:\nassert seen[0] == 1 and seen[1] > 0 and isinstance(seen[2], str), seen\n-->\n"
     )
     counts = run_text(text, "page.md", genesys_sandbox_session, monkeypatch, tmp_path)
-    assert counts == {"run": 3, "not_run": 1, "other": 1}
+    assert counts == {"run": 3, "not_run": 1, "other": 1, "commands": 0}
+
+
+def test_command_blocks_run_and_fail(genesys_sandbox_session, monkeypatch, tmp_path):
+    text = ("<!-- run -->\n```bash\ngenesys-cloud users get-users --page-size 2 -o csv --fields email > users.csv\n"
+            "genesys-cloud api GET /api/v2/organizations/me   # a comment\n```\n")
+    counts = run_text(text, "page.md", genesys_sandbox_session, monkeypatch, tmp_path)
+    assert counts["commands"] == 1
+    assert (tmp_path / "users.csv").read_text().splitlines()[0] == "email"
+    with pytest.raises(AssertionError, match="exited 1"):
+        run_text("<!-- run -->\n```bash\ngenesys-cloud users get-user no-such-user\n```\n", "page.md",
+                 genesys_sandbox_session, monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize("text, message", [
+    ("<!-- run -->\n```python\nx = 1\n```\n", "is for shell blocks"),
     ("<!-- not-run -->\n```python\nx\n```\n", "needs a reason"),
     ("<!-- not-run: real org -->\n\nsome prose\n\n```python\nx\n```\n", "not followed by a code block"),
     ("```python\nx = 1\n", "unclosed code fence"),
