@@ -300,9 +300,9 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def operation_examples(operation_ids: Iterable[str] | None = None) -> list[Example]:
+def operation_examples(operation_ids: Iterable[str] | None = None, api: spec_mod.Api | None = None) -> list[Example]:
     """The generated example of each operation (of each given id), as the reference shows it."""
-    ref = Reference(spec_mod.load())
+    ref = Reference(api or spec_mod.load())
     wanted = set(operation_ids) if operation_ids is not None else None
     return [ref.example(ref.home(op), op) for op in ref.api.operations
             if wanted is None or op.operation_id in wanted]
@@ -315,11 +315,11 @@ def _nav_entries(ref: Reference) -> list[Any]:
                                {"Models": ["reference/models/index.md"] + models}]}]
 
 
-def generate(out: Path) -> dict[str, int]:
+def generate(out: Path, api: spec_mod.Api | None = None) -> dict[str, int]:
     """Write the MkDocs project under ``out``; return counts (pages, operations, models)."""
     import yaml
 
-    api = spec_mod.load()
+    api = api or spec_mod.load()
     ref = Reference(api)
     env = _env()
     docs = out / "docs"
