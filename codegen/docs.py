@@ -133,6 +133,8 @@ class Reference:
 
     def type_md(self, spec: str, frm: str) -> str:
         """A type spec as Markdown, models linked: ``list[`` [`Queue`](...) ``]``."""
+        if not any(ref in self.schemas for ref in spec_mod.refs_of(spec)):
+            return f"`{spec}`"
         if spec.startswith(("list[", "dict[")):
             return f"`{spec[:5]}`{self.type_md(spec[5:-1], frm)}`]`"
         if spec in self.schemas:
