@@ -5,13 +5,14 @@
 # (any warning, broken link or missing anchor fails) into SITE_DIR (default site/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root="$(pwd)"
 site="$(realpath -m "${1:-site}")"
 src="$(realpath -m "${2:-build/site-src}")"
-if [ ! -x .venv/bin/mkdocs ]; then
+# GENESYSCLOUD_DOCS_PYTHON: the interpreter with the `docs` extra (default .venv, set up on first use)
+py="${GENESYSCLOUD_DOCS_PYTHON:-.venv/bin/python}"
+if [ -z "${GENESYSCLOUD_DOCS_PYTHON:-}" ] && [ ! -x .venv/bin/mkdocs ]; then
   bash scripts/setup.sh
 fi
 start=$(date +%s)
-.venv/bin/python -m codegen.docs "$src"
-NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict --quiet -f "$src/mkdocs.yml" -d "$site"
+"$py" -m codegen.docs "$src"
+NO_MKDOCS_2_WARNING=1 "$py" -m mkdocs build --strict --quiet -f "$src/mkdocs.yml" -d "$site"
 echo "site built in $(( $(date +%s) - start )) s: $site ($(find "$site" -name '*.html' | wc -l) HTML pages)"

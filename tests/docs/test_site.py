@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -42,7 +43,7 @@ def _build(tmp_path: Path) -> Path:
     site, src = tmp_path / "site", tmp_path / "site-src"
     done = subprocess.run(["bash", str(ROOT / "scripts" / "docs.sh"), str(site), str(src)], cwd=ROOT,
                           capture_output=True, text=True, timeout=1200,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "GENESYSCLOUD_DOCS_PYTHON": sys.executable})
     assert done.returncode == 0, f"the strict build failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
     return site
 
