@@ -191,7 +191,8 @@ def build_command(group: str, name: str, op: Any) -> click.Command:
     for p in op.params:
         dest = "p_" + p.name
         if p.location == "path":
-            params.append(click.Argument([dest], metavar=p.name.upper(), required=True))
+            params.append(click.Argument([dest], metavar=p.name.upper(), required=True,
+                                         type=_CLICK_TYPES.get(p.type, click.STRING)))
         elif p.location in ("query", "header"):
             flag = "--" + p.name.replace("_", "-")
             taken.add(flag)
