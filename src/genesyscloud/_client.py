@@ -44,6 +44,10 @@ class _NotGiven:
 
 
 NOT_GIVEN: Any = _NotGiven()
+#: the environment variables a plain constructor reads (``_config.env_settings``); checked
+#: here so that a client built without them never imports the configuration module
+_ENV_SETTINGS = ("GENESYSCLOUD_REGION", "GENESYSCLOUD_API_HOST", "GENESYSCLOUD_ACCESS_TOKEN",
+                 "GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET")
 _NO_BODY: Any = object()  # "no body" for request(); None means a JSON null
 #: seconds: connect 10, read 30, write 30, pool 10, total (per attempt) 60; never infinite
 DEFAULT_TIMEOUT = Timeout()
@@ -221,7 +225,7 @@ class _BaseClient:
             raise TypeError(f"auth must be a grant such as ClientCredentials(...), got {type(auth).__name__}")
         hosts_given = {"region": region, "api_host": api_host, "login_host": login_host, "gateway": gateway}
         if (auth is None or all(v is None for v in hosts_given.values())) and \
-                any(k.startswith("GENESYSCLOUD_") for k in os.environ):
+                any(os.environ.get(k) for k in _ENV_SETTINGS):
             # what is not given comes from GENESYSCLOUD_* (explicit arguments win)
             from ._config import env_defaults
 

@@ -15,6 +15,7 @@ import hashlib
 import shlex
 import sys
 import warnings
+from urllib.parse import parse_qs, urlsplit
 
 import click
 import pytest
@@ -27,6 +28,9 @@ from codegen import spec as spec_mod
 SAMPLE_SIZE = 100
 API = spec_mod.load()
 MODULE_OF = {t.attribute: t.module for t in API.tags}
+#: operations on ``/me`` paths run as a signed-in user (a client-credentials token gets the
+#: service's user-context 400 there)
+USER_CONTEXT = {op.operation_id for op in API.operations if "/me/" in op.path + "/" or "{me}" in op.path}
 
 
 def _sample() -> list[docs_gen.Example]:
@@ -53,6 +57,24 @@ def client(genesys_sandbox_session):
         yield gc
 
 
+def _user_token(sb) -> str:
+    """An access token of the seeded default user (authorization code grant)."""
+    import httpx
+
+    with httpx.Client(base_url=sb.url) as http:
+        email = sb.info()["defaultUser"]["email"]
+        redirect = "http://localhost:8765/callback"
+        login = http.post("/oauth/authorize", data={"response_type": "code", "client_id": sb.client_id,
+                                                    "redirect_uri": redirect, "state": "s", "email": email,
+                                                    "password": "sandbox"})
+        assert login.status_code == 302, login.text
+        code = parse_qs(urlsplit(login.headers["location"]).query)["code"][0]
+        token = http.post("/oauth/token", data={"grant_type": "authorization_code", "code": code,
+                                                "redirect_uri": redirect}, auth=(sb.client_id, sb.client_secret))
+        assert token.status_code == 200, token.text
+        return token.json()["access_token"]
+
+
 def _placeholder_404(exc: BaseException) -> bool:
     return isinstance(exc, genesyscloud.NotFoundError) and "/example-" in exc.url
 
@@ -72,7 +94,12 @@ def test_generated_example_runs(example, pages, client, genesys_sandbox_session)
     writes = not example.method_name.startswith("get_")
     if writes:
         sb.reset()  # each form starts from the seeded org (a PUT bumps a version the other would then miss)
-    namespace = {"gc": client, "print": lambda *args, **kwargs: None}
+    as_user = example.operation_id in USER_CONTEXT
+    gc = client
+    if as_user:  # minted after the reset above (a reset forgets every token)
+        gc = genesyscloud.GenesysCloud(api_host=sb.url, auth=genesyscloud.AccessToken(_user_token(sb)),
+                                       max_retries=0)
+    namespace = {"gc": gc, "print": lambda *args, **kwargs: None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
@@ -84,9 +111,14 @@ def test_generated_example_runs(example, pages, client, genesys_sandbox_session)
             python_404 = True
     if writes:
         sb.reset()
+    if as_user:
+        gc.close()
     env = {"GENESYSCLOUD_API_HOST": sb.url, "GENESYSCLOUD_OAUTHCLIENT_ID": sb.client_id,
            "GENESYSCLOUD_OAUTHCLIENT_SECRET": sb.client_secret, "GENESYSCLOUD_KEYRING": "0",
            "GENESYSCLOUD_PROFILE": None, "GENESYSCLOUD_CONFIG_FILE": None}
+    if as_user:
+        env.update(GENESYSCLOUD_OAUTHCLIENT_ID=None, GENESYSCLOUD_OAUTHCLIENT_SECRET=None,
+                   GENESYSCLOUD_ACCESS_TOKEN=_user_token(sb))
     args = shlex.split(example.cli)[1:]
     result = CliRunner().invoke(_CLI, args, env=env, catch_exceptions=False)
     if python_404:

@@ -623,7 +623,7 @@ def calendar_ics(ctx: Ctx) -> Result:
 
 
 def _action_template(ctx: Ctx) -> Result:
-    name = ctx.path_params["fileName"]
+    name = ctx.path_params["fileName"].lower()  # the service matches the file name case-insensitively
     if name not in ("requesttemplate.vm", "responsetemplate.vm", "successtemplate.vm"):
         raise not_found(f"Template {name} not found", fileName=name)
     return _text('{"actionId": "$input.actionId"}\n' if name != "successtemplate.vm" else "${rawResult}\n",
