@@ -77,6 +77,7 @@ __all__ = [
     "RetryPolicy",
     "Model",
     "NULL",
+    "Repeated",
     "APIResponse",
     "GenesysCloudError",
     "APIConnectionError",
@@ -122,6 +123,10 @@ def __getattr__(name: str) -> Any:
         from ._core.response import APIResponse
 
         return APIResponse
+    if name == "Repeated":
+        from ._core.request import Repeated
+
+        return Repeated
     if name in ("interactive_login", "RedisTokenStore"):
         from . import auth
 
