@@ -68,12 +68,15 @@ def serve(handler: Handler) -> Iterator[Loopback]:
             else:
                 data = json.dumps(payload).encode("utf-8")
                 headers = {"Content-Type": "application/json", **headers}
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client went away (a test interrupted it)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import sys
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -325,8 +326,11 @@ def sandbox_serve(client_id: str | None, client_secret: str | None, host: str, p
         if generated:
             click.echo(f"client id:     {client_id}\nclient secret: {client_secret}")
         url = line.rsplit(" ", 1)[-1]
-        click.echo(f"try: GENESYSCLOUD_API_HOST={url} GENESYSCLOUD_OAUTHCLIENT_ID={client_id} "
-                   f"GENESYSCLOUD_OAUTHCLIENT_SECRET=... genesys-cloud users get-users-me")
+        # a command that works as printed with client credentials (no user context needed);
+        # the secret is this local sandbox's own, given or generated just above
+        click.echo(f"try: GENESYSCLOUD_API_HOST={shlex.quote(url)} GENESYSCLOUD_OAUTHCLIENT_ID={shlex.quote(client_id)} "
+                   f"GENESYSCLOUD_OAUTHCLIENT_SECRET={shlex.quote(client_secret)} "
+                   "genesys-cloud users get-users --page-size 5 -o table --fields id,name,email")
         sys.stdout.flush()
 
     try:
