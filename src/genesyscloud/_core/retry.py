@@ -1,6 +1,6 @@
 """Retry decisions as pure functions (no I/O, no sleeping).
 
-Policy (see DESIGN.md "A call, end to end"):
+Policy (RFC 9110 sections 10.2.3 and 15.6.4; RFC 6585 section 4):
 
 * 429: wait for ``Retry-After`` (seconds; a default when absent), any method, since the
   server says the request was not processed; a ``Retry-After`` beyond ``max_retry_after``

@@ -226,21 +226,54 @@ def _model_class(spec: str | None) -> Any:
     return getattr(models, spec, None)
 
 
-def _row_model(spec: str | None) -> Any:
-    """The model of the rows a result prints as: a listing's item model, a list's element
-    model, or the result's own model (``None`` when the shape is not known)."""
+def _row_models(spec: str | None) -> list[Any]:
+    """The models of the rows a result may print as: a listing's item model, a list's
+    element model, or the result's own model (empty when the shape is not known). A page
+    with a single list field not named like a listing's may print as itself, or (with
+    ``--autopaginate``) as its items: both are candidates."""
     from .._core.pagination import ITEM_FIELDS
 
     if spec and spec.startswith("list["):
-        return _model_class(spec[5:-1])
+        inner = _model_class(spec[5:-1])
+        return [inner] if inner is not None else []
     cls = _model_class(spec)
     if cls is None:
-        return None
+        return []
     lists = {wire: inner for _, wire, inner in cls.__fields__ if inner.startswith("list[")}
     for wire in ITEM_FIELDS:
         if wire in lists:
-            return _model_class(lists[wire][5:-1]) or False  # False: rows of a non-model type
-    return cls
+            inner = _model_class(lists[wire][5:-1])
+            return [inner] if inner is not None else []
+    if len(lists) == 1:
+        inner = _model_class(next(iter(lists.values()))[5:-1])
+        return [cls, inner] if inner is not None else []
+    return [cls]
+
+
+def _field_error(root: Any, path: str) -> str | None:
+    """Why ``path`` is not a field of rows of model ``root`` (``None`` when it may be)."""
+    import difflib
+
+    cls, spec = root, None
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        if cls is None:
+            if spec is not None and spec.startswith("list[") and part.lstrip("-").isdigit():
+                spec = spec[5:-1]
+                cls = _model_class(spec)
+                continue
+            if spec is not None and spec in _PRIMITIVES:
+                return f"--fields {path!r}: {'.'.join(parts[:depth])!r} is a {spec}, it has no field {part!r}"
+            return None  # a map, an untyped value: anything goes below
+        wires = {wire: inner for _, wire, inner in cls.__fields__}
+        if part not in wires:
+            close = difflib.get_close_matches(part, list(wires), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            known = ", ".join(sorted(wires)[:40]) + (", ..." if len(wires) > 40 else "")
+            return f"--fields {path!r}: {cls.__name__} has no field {part!r}{hint} (its fields: {known})"
+        spec = wires[part]
+        cls = _model_class(spec)
+    return None
 
 
 def check_fields(response_spec: str | None, fields: Sequence[str] | None) -> None:
@@ -257,33 +290,13 @@ def check_fields(response_spec: str | None, fields: Sequence[str] | None) -> Non
     """
     if not fields:
         return
-    root = _row_model(response_spec)
-    if not root:
+    roots = _row_models(response_spec)
+    if not roots:
         return
-    import difflib
-
     for path in fields:
-        cls, spec = root, None
-        for depth, part in enumerate(path.split(".")):
-            if cls is None:
-                if spec is not None and spec.startswith("list[") and part.lstrip("-").isdigit():
-                    spec = spec[5:-1]
-                    cls = _model_class(spec)
-                    continue
-                if spec is not None and spec in _PRIMITIVES:
-                    prefix = ".".join(path.split(".")[:depth])
-                    raise CLIError(f"--fields {path!r}: {prefix!r} is a {spec}, it has no field {part!r}",
-                                   EXIT_USAGE)
-                break  # a map, an untyped value: anything goes below
-            wires = {wire: inner for _, wire, inner in cls.__fields__}
-            if part not in wires:
-                close = difflib.get_close_matches(part, list(wires), n=3)
-                hint = f"; did you mean {', '.join(close)}?" if close else ""
-                known = ", ".join(sorted(wires)[:40]) + (", ..." if len(wires) > 40 else "")
-                raise CLIError(f"--fields {path!r}: {cls.__name__} has no field {part!r}{hint} "
-                               f"(its fields: {known})", EXIT_USAGE)
-            spec = wires[part]
-            cls = _model_class(spec)
+        errors = [_field_error(root, path) for root in roots]
+        if all(errors):
+            raise CLIError(str(errors[0]), EXIT_USAGE)
 
 
 # -- writing pages as they arrive -----------------------------------------------------------------------
