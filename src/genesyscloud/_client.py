@@ -532,7 +532,7 @@ class _BaseClient:
 
         from ._core.models import encode_value
         from ._core.operation import Operation
-        from ._core.request import PreparedRequest, check_json
+        from ._core.request import PreparedRequest
 
         method = method.upper()
         if method not in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
@@ -550,10 +550,8 @@ class _BaseClient:
         if any(k.lower() == "authorization" for k in extra):
             raise ValueError("request(): the Authorization header comes from the client's auth grant")
         op = Operation("rawRequest", "request", method, split.path, (), (), "any")
-        body = encode_value(json) if has_body else None
-        if has_body:
-            check_json(body, "request(): json")
-        return op, PreparedRequest(method, split.path, query, extra, body, has_body, op)
+        return op, PreparedRequest(method, split.path, query, extra, encode_value(json) if has_body else None,
+                                   has_body, op)
 
     def _token_flow(self, request: TokenRequest) -> Generator[tuple[str, Any], Any, Any]:
         options = self._options

@@ -77,7 +77,7 @@ def test_values_json_cannot_carry_are_refused_before_sending_naming_the_field(va
         assert what in str(info.value)
         with pytest.raises(ValueError, match=r"post_routing_queue_members\(\): body\[1\]\.id"):
             gc.routing.post_routing_queue_members("q1", [{"id": "a"}, {"id": value}])
-        with pytest.raises(ValueError, match=r"request\(\): json\.a\[0\]"):
+        with pytest.raises(ValueError, match=r"request\(\): body\.a\[0\]"):
             gc.request("POST", "/api/v2/anything", json={"a": [value]})
     assert srv.seen == []  # nothing left the machine
 

@@ -6,6 +6,7 @@ Pure functions, no I/O: validation happens here, before any network traffic.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from urllib.parse import quote
 from .models import NULL, Model, describe_type, encode_value, format_date, format_datetime
 from .operation import Operation, Param
 
-__all__ = ["PreparedRequest", "Repeated", "build_request", "check_json"]
+__all__ = ["PreparedRequest", "Repeated", "build_request", "check_json", "encode_json"]
 
 
 class Repeated(tuple):  # type: ignore[type-arg]
@@ -95,7 +96,6 @@ def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:
         else:  # body
             req.json = _body(op, param, value)
             req.has_body = True
-            check_json(req.json, f"{op.method_name}(): body")
     req.path = path
     return req
 
@@ -200,3 +200,14 @@ def check_json(value: Any, where: str) -> None:
                 stack.append((child, f"{path}.{name}"))
         elif isinstance(item, list | tuple):
             stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+
+
+def encode_json(value: Any, where: str) -> bytes:
+    """``value`` as compact UTF-8 JSON (RFC 8259), or a ``ValueError`` naming the field
+    that JSON cannot carry (see :func:`check_json`); the field is searched only after
+    the fast C encoder refused the value, so valid bodies cost nothing extra."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, UnicodeEncodeError) as exc:
+        check_json(value, where)
+        raise ValueError(f"{where} cannot be sent as JSON: {exc}") from None

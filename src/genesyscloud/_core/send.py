@@ -12,12 +12,12 @@ from :mod:`retry`; a 401 renews the token once and replays once.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Generator
 
 from .errors import APIConnectionError, APITimeoutError, AuthError, status_error
+from .request import encode_json
 from .retry import RetryPolicy, decide_retry
 
 if TYPE_CHECKING:
@@ -107,7 +107,8 @@ def call_flow(
     headers = {**default_headers, **prepared.headers}
     content = None
     if prepared.has_body:
-        content = json.dumps(prepared.json, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # refuses NaN, Infinity and lone surrogates (ValueError naming the field) before any traffic
+        content = encode_json(prepared.json, f"{prepared.operation.method_name if prepared.operation else 'request'}(): body")
         headers.setdefault("Content-Type", "application/json")
     started = time.monotonic()
     attempt = 0
