@@ -218,3 +218,18 @@ def test_the_sandbox_api_without_its_extra_raises_an_import_error_naming_it(home
             "try:\n    Sandbox().start()\nexcept ImportError as exc:\n    print(exc)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=_env(home))
     assert "pip install 'genesyscloud[sandbox]'" in done.stdout, done.stderr
+
+
+# -- the raw `api` command's paging ------------------------------------------------------------------
+def test_raw_api_autopaginate_never_repeats_a_request(home: Path) -> None:
+    def ignores_page_number(req: Any) -> tuple[int, dict[str, str], Any]:
+        return 200, {}, {"entities": [{"id": "a"}], "pageNumber": 1, "pageCount": 4, "pageSize": 1, "total": 4}
+
+    with serve(ignores_page_number) as srv:
+        done = subprocess.run([sys.executable, "-m", "genesyscloud.cli", "api", "GET", "/api/v2/users", "-a",
+                               "-o", "jsonl", "-q"], capture_output=True, text=True, timeout=120,
+                              env=_env(home, GENESYSCLOUD_API_HOST=srv.url, GENESYSCLOUD_ACCESS_TOKEN="t"))
+    queries = [s.raw_query for s in srv.seen]
+    assert done.returncode == 0, done.stderr
+    assert len(queries) == len(set(queries)) == 2 and "repeat a request" in done.stderr
+    assert done.stdout.splitlines() == ['{"id":"a"}', '{"id":"a"}']
