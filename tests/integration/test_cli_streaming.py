@@ -233,3 +233,12 @@ def test_raw_api_autopaginate_never_repeats_a_request(home: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert len(queries) == len(set(queries)) == 2 and "repeat a request" in done.stderr
     assert done.stdout.splitlines() == ['{"id":"a"}', '{"id":"a"}']
+
+
+def test_piping_autopaginate_into_head_ends_cleanly_with_status_0(home: Path) -> None:
+    cli = f"{sys.executable} -m genesyscloud.cli --sandbox users get-users --page-size 100 -a -o csv --fields id -q"
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {cli} | head -2"], capture_output=True, text=True,
+                          timeout=300, env=_env(home))
+    assert done.returncode == 0, done.stderr  # the reader going away is not an error
+    assert done.stdout.splitlines()[0] == "id" and len(done.stdout.splitlines()) == 2
+    assert "Traceback" not in done.stderr and done.stderr == ""

@@ -90,12 +90,12 @@ def _run(root: Any, args: list[str], verbose: bool) -> int:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # the reader went away (genesys-cloud ... | head): not an error of ours
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        return 0
+        return _reader_gone()
     except Exception as exc:
+        from ._paging import OutputClosed
+
+        if isinstance(exc, OutputClosed):
+            return _reader_gone()
         message = _missing_extra(exc) if isinstance(exc, ImportError) else None
         if message is not None:  # one line naming the extra to install, no traceback
             sys.stderr.write(message + "\n")
@@ -110,6 +110,14 @@ def _run(root: Any, args: list[str], verbose: bool) -> int:
             traceback.print_exc(file=sys.stderr)
         sys.stderr.write(describe(exc) + "\n")
         return exit_code(exc)
+
+
+def _reader_gone() -> int:
+    """The reader went away (``genesys-cloud ... | head``): not an error of ours."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    return 0
 
 
 def main() -> None:

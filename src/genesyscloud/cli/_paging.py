@@ -94,16 +94,25 @@ def write_pages(result: Any, writer: Any, *, label: str, max_pages: int | None =
     (Ctrl-C) or fails, so what was written is kept; the interruption is then re-raised.
     """
     try:
-        _, pages = collect(result, label=label, max_pages=max_pages, max_items=max_items, progress=progress,
-                           on_page=lambda page, items: writer.write(items))
-    except BaseException:
         try:
-            writer.close()
-        except OSError:  # e.g. the reader of a pipe went away: the original error is raised
-            pass
-        raise
-    writer.close()
+            _, pages = collect(result, label=label, max_pages=max_pages, max_items=max_items, progress=progress,
+                               on_page=lambda page, items: writer.write(items))
+        except BaseException:
+            try:
+                writer.close()
+            except OSError:  # e.g. the reader of a pipe went away: the original error is raised
+                pass
+            raise
+        writer.close()
+    except BrokenPipeError as exc:
+        # `| head`: the reader has what it wanted. Not an OSError any more, so that Click
+        # does not turn it into exit status 1 on its way out.
+        raise OutputClosed() from exc
     return pages
+
+
+class OutputClosed(Exception):
+    """The reader of standard output went away (``genesys-cloud ... | head``)."""
 
 
 def _progress() -> Any:
