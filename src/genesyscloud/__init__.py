@@ -79,6 +79,7 @@ __all__ = [
     "Timeout",
     "Model",
     "NULL",
+    "Repeated",
     "APIResponse",
     "GenesysCloudError",
     "APIConnectionError",
@@ -124,6 +125,10 @@ def __getattr__(name: str) -> Any:
         from ._core.response import APIResponse
 
         return APIResponse
+    if name == "Repeated":
+        from ._core.request import Repeated
+
+        return Repeated
     if name in ("interactive_login", "RedisTokenStore"):
         from . import auth
 

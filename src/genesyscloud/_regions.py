@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -131,13 +132,54 @@ class Gateway:
         return self.url(self.path_params_login)
 
 
+_HOST_EXAMPLE = "'https://api.mypurecloud.com' or 'http://127.0.0.1:8642'"
+_DNS_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
+def _bad_host(url: object, why: str) -> ValueError:
+    return ValueError(f"malformed host {url!r}: {why}; give a base URL such as {_HOST_EXAMPLE}")
+
+
 def _normalise_base(url: str) -> str:
-    url = url.strip().rstrip("/")
+    """Check and normalise a base URL: ``scheme://host[:port][/path]`` without a trailing
+    slash. A bare DNS name (``api.example.com``) means ``https://``; anything with a port,
+    an IP address or ``localhost`` must say its scheme.
+
+    Raises:
+        ValueError: not such a URL (the message shows an example).
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"a host must be a str such as {_HOST_EXAMPLE}, got {type(url).__name__}")
+    original = url
+    url = url.strip()
+    url = url[: url.index("://") + 3] + url[url.index("://") + 3:].rstrip("/") if "://" in url else url.rstrip("/")
+    if not url or any(c.isspace() for c in url):
+        raise _bad_host(original, "empty or contains spaces")
     if "://" not in url:
+        labels = url.split(".")
+        if len(labels) < 2 or not all(_DNS_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
+            why = ("no scheme: say http:// or https://" if ":" in url or url.replace(".", "").isdigit()
+                   or url == "localhost" else "not a host name or URL")
+            raise _bad_host(original, why)
         url = "https://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"not an http(s) base URL: {url!r}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise _bad_host(original, str(exc)) from None
+    if parts.scheme not in ("http", "https"):
+        raise _bad_host(original, f"the scheme must be http or https, not {parts.scheme!r}")
+    host = parts.hostname or ""
+    if not host:
+        raise _bad_host(original, "no host name")
+    if parts.username is not None or parts.password is not None:
+        raise _bad_host(original, "credentials do not belong in a host URL")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise _bad_host(original, "a base URL has no query or fragment")
+    if ":" not in host and not all(_DNS_LABEL.fullmatch(label) for label in host.split(".")):
+        raise _bad_host(original, f"{host!r} is not a valid host name")
+    if port == 0:
+        raise _bad_host(original, "port 0")
     return url
 
 

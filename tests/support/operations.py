@@ -86,7 +86,10 @@ def _plan(operation_id: str) -> tuple[Any, list[Any], dict[str, Any], dict[str, 
         if p["in"] == "path":
             expected_path = expected_path.replace("{" + p["name"] + "}", quote(wire[0], safe=""))
         elif p["in"] == "query":
-            query.extend((p["name"], w) for w in wire)
+            if p.get("type") == "array":  # comma-joined in one key, as the official SDKs send arrays
+                query.append((p["name"], ",".join(wire)))
+            else:
+                query.extend((p["name"], w) for w in wire)
         elif p["in"] == "header":
             headers[p["name"]] = wire[0]
         if p.get("required"):

@@ -35,11 +35,8 @@ def _remember(api: Any, op: Operation, args: Mapping[str, Any], result: Any, pag
     from .pagination import Pager
 
     call_args = {k: v for k, v in args.items() if k != "self"}
-    if pager is None:
-        pager = Pager(api=api, op=op, args=call_args, is_async=is_async)
-    else:
-        pager.args = call_args
-    result._pager = pager
+    # one Pager per page, never mutated: iteration state lives in the iterator
+    result._pager = Pager(api=api if pager is None else pager.api, op=op, args=call_args, is_async=is_async)
     return result
 
 

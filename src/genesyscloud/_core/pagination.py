@@ -12,15 +12,20 @@ The generator records each operation's style in ``Operation.paging``
 
 A result of a paged operation remembers the call that produced it; its
 ``iter_pages()`` / ``auto_paging_iter()`` issue exactly one request per further page.
-Iteration stops on the last page, on an empty page, and when the server hands back a
-token it already gave (a :class:`PaginationWarning` is issued instead of looping).
+Each iteration keeps its own state, so iterating the same result twice gives the same
+items twice. Iteration stops on the last page, on an empty page without a next link
+(an empty page that carries a ``nextUri``, cursor or ``nextPage`` link is followed),
+and before it would send a request identical to one it already sent in this iteration
+(a server that ignores ``pageNumber`` or hands back a token twice): a
+:class:`PaginationWarning` is issued instead of looping.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
@@ -34,7 +39,9 @@ ITEM_FIELDS = ("entities", "results", "conversations", "userDetails", "items", "
 
 
 class PaginationWarning(UserWarning):
-    """The server returned a paging token it had already returned; iteration stopped."""
+    """Paging stopped early: the next request would repeat one already sent in this
+    iteration (the server ignored ``pageNumber`` or returned a token twice), or the
+    server's next link is not an API path."""
 
 
 def items_of(page: Any) -> list[Any]:
@@ -53,13 +60,17 @@ def items_of(page: Any) -> list[Any]:
 
 @dataclass
 class Pager:
-    """The call that produced a page: enough to ask for the next one."""
+    """The call that produced a page: enough to ask for the next one.
+
+    One per page (never shared or mutated), so that iteration state lives in the
+    iterator: iterating a result twice sends the same requests twice.
+    """
 
     api: Any  # SyncAPI or AsyncAPI (bound to a client)
     op: Operation
     args: dict[str, Any]
-    seen_tokens: set[str] = field(default_factory=set)
     is_async: bool = False
+    step: Step | None = None  # the ready-made path this page was fetched from, if any
 
 
 @dataclass
@@ -78,17 +89,25 @@ def _get(page: Any, wire: str) -> Any:
         return None
 
 
-def _token_repeated(pager: Pager, token: str) -> bool:
-    if token in pager.seen_tokens:
-        warnings.warn(
-            f"{pager.op.method_name}: the server returned the paging token {token[:40]!r} twice; "
-            "stopping instead of looping",
-            PaginationWarning,
-            stacklevel=4,
-        )
-        return True
-    pager.seen_tokens.add(token)
-    return False
+def request_key(pager: Pager, step: Step | None = None) -> tuple[Any, ...]:
+    """What identifies the request of ``step`` (or of the page ``pager`` produced):
+    method, path, query pairs and JSON body, as they would go on the wire."""
+    step = step if step is not None else pager.step
+    if step is not None and step.args is None:
+        return ("GET", step.path, tuple(step.query or ()), None)
+    from .request import build_request
+
+    req = build_request(pager.op, step.args if step is not None and step.args is not None else pager.args)
+    body = json.dumps(req.json, sort_keys=True, default=str) if req.has_body else None
+    return (req.method, req.path, tuple(req.query), body)
+
+
+def _describe(key: tuple[Any, ...]) -> str:
+    from urllib.parse import urlencode
+
+    query = urlencode(list(key[2]))
+    text = f"{key[0]} {key[1]}" + (f"?{query}" if query else "")
+    return text[:160]
 
 
 def _query_param(op: Operation, *wires: str) -> str | None:
@@ -101,13 +120,13 @@ def _query_param(op: Operation, *wires: str) -> str | None:
 def next_step(pager: Pager, page: Any) -> Step | None:
     """Decide the request for the page after ``page``, or ``None`` on the last page."""
     op, style = pager.op, pager.op.paging
-    items = items_of(page)
-    if not items:
-        return None
+    empty = not items_of(page)  # an empty page ends the listing unless it carries a next link
     if style in ("page_number", "search"):
         next_page = _get(page, "nextPage") if style == "search" else None
         if isinstance(next_page, str) and next_page.startswith("/"):
-            return None if _token_repeated(pager, next_page) else _path_step(next_page)
+            return _path_step(next_page)
+        if empty:
+            return None
         number = _get(page, "pageNumber") or pager.args.get(_query_param(op, "pageNumber") or "") or 1
         count = _get(page, "pageCount")
         if count is None:
@@ -127,7 +146,7 @@ def next_step(pager: Pager, page: Any) -> Step | None:
             warnings.warn(f"{op.method_name}: ignoring a nextUri that is not an API path: {str(uri)[:80]!r}",
                           PaginationWarning, stacklevel=4)
             return None
-        return None if _token_repeated(pager, uri) else _path_step(uri)
+        return _path_step(uri)
     if style in ("cursor", "cursors_after"):
         if style == "cursor":
             token = _get(page, "cursor")
@@ -136,14 +155,12 @@ def next_step(pager: Pager, page: Any) -> Step | None:
             token = cursors["after"] if cursors is not None and _has(cursors, "after") else None
         if not token:
             return None
-        if _token_repeated(pager, token):
-            return None
         name = _query_param(op, "after", "cursor") if style == "cursors_after" else _query_param(op, "cursor")
         if name is None:
             return None
         return Step(args={**pager.args, name: token})
     if style == "body":
-        return _body_step(pager, page)
+        return None if empty else _body_step(pager, page)
     return None
 
 
@@ -186,9 +203,10 @@ def _body_step(pager: Pager, page: Any) -> Step | None:
 # --------------------------------------------------------------------------- iterators
 
 
-def _attach(page: Any, pager: Pager) -> Any:
+def _attach(page: Any, pager: Pager, step: Step) -> Any:
     if page is not None and hasattr(page, "_pager"):
-        object.__setattr__(page, "_pager", pager)
+        object.__setattr__(page, "_pager", Pager(api=pager.api, op=pager.op, args=pager.args,
+                                                  is_async=pager.is_async, step=step))
     return page
 
 
@@ -202,13 +220,31 @@ def _path_request(pager: Pager, step: Step) -> Any:
 def _fetch_sync(pager: Pager, step: Step) -> Any:
     if step.args is not None:
         return pager.api._call(pager.op, step.args, _pager=pager)
-    return _attach(pager.api._client._request(pager.op, _path_request(pager, step)), pager)
+    return _attach(pager.api._client._request(pager.op, _path_request(pager, step)), pager, step)
 
 
 async def _fetch_async(pager: Pager, step: Step) -> Any:
     if step.args is not None:
         return await pager.api._call(pager.op, step.args, _pager=pager)
-    return _attach(await pager.api._client._request(pager.op, _path_request(pager, step)), pager)
+    return _attach(await pager.api._client._request(pager.op, _path_request(pager, step)), pager, step)
+
+
+def _checked(pager: Pager, step: Step | None, sent: set[tuple[Any, ...]]) -> Step | None:
+    """``step``, unless its request is identical to one this iteration already sent."""
+    if step is None:
+        return None
+    key = request_key(pager, step)
+    if key in sent:
+        warnings.warn(
+            f"{pager.op.method_name}: the next page would repeat a request already sent ({_describe(key)}): "
+            "the server ignored the paging parameters or returned a paging token twice; stopping instead "
+            "of looping",
+            PaginationWarning,
+            stacklevel=4,
+        )
+        return None
+    sent.add(key)
+    return step
 
 
 class PageIterator:
@@ -227,26 +263,28 @@ class PageIterator:
     def __iter__(self) -> Iterator[Any]:
         if self._pager.is_async:
             raise TypeError("this page came from AsyncGenesysCloud: use `async for`")
-        page, count = self._first, 0
+        page, count, sent = self._first, 0, {request_key(self._pager)}
         while page is not None:
             yield page
             count += 1
             if self._max_pages is not None and count >= self._max_pages:
                 return
-            step = next_step(self._pager, page)
-            page = _fetch_sync(self._pager, step) if step is not None else None
+            pager = page._pager
+            step = _checked(pager, next_step(pager, page), sent)
+            page = _fetch_sync(pager, step) if step is not None else None
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         if not self._pager.is_async:
             raise TypeError("this page came from GenesysCloud: use a plain `for`")
-        page, count = self._first, 0
+        page, count, sent = self._first, 0, {request_key(self._pager)}
         while page is not None:
             yield page
             count += 1
             if self._max_pages is not None and count >= self._max_pages:
                 return
-            step = next_step(self._pager, page)
-            page = await _fetch_async(self._pager, step) if step is not None else None
+            pager = page._pager
+            step = _checked(pager, next_step(pager, page), sent)
+            page = await _fetch_async(pager, step) if step is not None else None
 
 
 class ItemIterator:

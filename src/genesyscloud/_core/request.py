@@ -6,6 +6,8 @@ Pure functions, no I/O: validation happens here, before any network traffic.
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -14,7 +16,23 @@ from urllib.parse import quote
 from .models import NULL, Model, describe_type, encode_value, format_date, format_datetime
 from .operation import Operation, Param
 
-__all__ = ["PreparedRequest", "build_request"]
+__all__ = ["PreparedRequest", "Repeated", "build_request", "check_json", "encode_json"]
+
+
+class Repeated(tuple):  # type: ignore[type-arg]
+    """Send an array query parameter as repeated keys (``expand=a&expand=b``, Swagger's
+    ``collectionFormat: multi``) instead of the default comma-joined ``expand=a,b``.
+
+    ``gc.users.get_users(expand=Repeated(["presence", "routingStatus"]))``. Both official
+    SDKs (Python ``ApiClient.to_path_value``, JavaScript) send arrays comma-joined, which
+    is what this SDK does by default; use this for a server or gateway that wants the
+    repeated form.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Repeated({list(self)!r})"
 
 
 @dataclass(slots=True)
@@ -38,11 +56,14 @@ def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:
     """Validate ``args`` (Python parameter names -> values) and build the request.
 
     ``None`` means "not sent". Path parameters are percent-encoded; array query
-    parameters become repeated keys; dates and date-times use the API's formats;
-    a body may be a model, a dict or a list (of models or dicts).
+    parameters go comma-joined in one key (``expand=a,b``, as both official SDKs send
+    them; wrap the values in :class:`Repeated` for repeated keys); dates and date-times
+    use the API's formats; a body may be a model, a dict or a list (of models or dicts).
 
     Raises:
-        ValueError: a required parameter is ``None`` or empty.
+        ValueError: a required parameter is ``None`` or empty; a value JSON cannot carry
+            (NaN, Infinity, a string with a lone surrogate), naming the parameter or
+            body field.
         TypeError: a value has the wrong type for its parameter.
     """
     path = op.path
@@ -63,8 +84,11 @@ def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:
                 items = [value] if isinstance(value, str | int | float | _dt.date) else value
                 if not isinstance(items, list | tuple | set | frozenset):
                     raise _type_error(op, param, value)
-                for item in items:
-                    req.query.append((param.wire_name, _scalar(op, param, item, param.type[5:-1])))
+                texts = [_scalar(op, param, item, param.type[5:-1]) for item in items]
+                if isinstance(items, Repeated):
+                    req.query.extend((param.wire_name, text) for text in texts)
+                elif texts:
+                    req.query.append((param.wire_name, ",".join(texts)))
             else:
                 req.query.append((param.wire_name, _scalar(op, param, value)))
         elif param.location == "header":
@@ -77,6 +101,13 @@ def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:
 
 
 def _scalar(op: Operation, param: Param, value: Any, spec: str | None = None) -> str:
+    text = _scalar_text(op, param, value, spec)
+    if not text.isascii():
+        _check_text(text, f"{op.method_name}(): parameter {param.name!r} ({param.location} {param.wire_name!r})")
+    return text
+
+
+def _scalar_text(op: Operation, param: Param, value: Any, spec: str | None = None) -> str:
     spec = spec or param.type
     if spec == "bool":
         if isinstance(value, bool):
@@ -86,6 +117,9 @@ def _scalar(op: Operation, param: Param, value: Any, spec: str | None = None) ->
             return str(value)
     elif spec == "float":
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{op.method_name}(): parameter {param.name!r} ({param.location} "
+                                 f"{param.wire_name!r}) is {value!r}: the API takes finite numbers only")
             return repr(value) if isinstance(value, float) else str(value)
     elif spec == "datetime":
         if isinstance(value, _dt.datetime):
@@ -128,3 +162,52 @@ def _body(op: Operation, param: Param, value: Any) -> Any:
         if param.type in ("str", "any", "int", "float", "bool"):
             return value
     raise TypeError(f"{op.method_name}(): body expects {param.type}, got {type(value).__name__}")
+
+
+def _check_text(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{where} holds a lone surrogate {text[exc.start]!r} at index {exc.start}: "
+                         "not valid Unicode, so it cannot be sent as UTF-8 JSON") from None
+
+
+def check_json(value: Any, where: str) -> None:
+    """Refuse what JSON (RFC 8259) cannot carry, before anything is sent.
+
+    ``value`` is wire data (dicts, lists, strings, numbers); ``where`` starts the message
+    (``"get_users(): body"``), followed by the path of the field (``.routingStatus[2].score``).
+
+    Raises:
+        ValueError: a float is NaN or infinite, or a string (key or value) holds a lone
+            surrogate (``"\\ud800"``), which is not valid Unicode; the message names the field.
+    """
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                _check_text(item, f"{where}{path}")
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise ValueError(f"{where}{path} is {item!r}: JSON has no NaN or Infinity (RFC 8259 section 6); "
+                                 "send a finite number, or leave the field out")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = str(key)
+                if not name.isascii():
+                    _check_text(name, f"{where}{path}: the key {name!r}")
+                stack.append((child, f"{path}.{name}"))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+
+
+def encode_json(value: Any, where: str) -> bytes:
+    """``value`` as compact UTF-8 JSON (RFC 8259), or a ``ValueError`` naming the field
+    that JSON cannot carry (see :func:`check_json`); the field is searched only after
+    the fast C encoder refused the value, so valid bodies cost nothing extra."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, UnicodeEncodeError) as exc:
+        check_json(value, where)
+        raise ValueError(f"{where} cannot be sent as JSON: {exc}") from None

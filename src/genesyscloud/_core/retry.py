@@ -1,13 +1,15 @@
 """Retry decisions as pure functions (no I/O, no sleeping).
 
-Policy (see DESIGN.md "A call, end to end"):
+Policy (RFC 9110 sections 10.2.3 and 15.6.4; RFC 6585 section 4):
 
 * 429: wait for ``Retry-After`` (seconds; a default when absent), any method, since the
   server says the request was not processed; a ``Retry-After`` beyond ``max_retry_after``
   is not waited for.
 * 502, 503, 504 and connection failures: exponential backoff with full jitter, for
   idempotent methods; for POST/PATCH only when the connection failed before the request
-  was sent (connect errors and connect timeouts).
+  was sent (connect errors and connect timeouts). A ``Retry-After`` on a 502/503/504 is
+  honoured like a 429's: waited for up to ``max_retry_after``, and beyond it the call
+  gives up at once with the server's error (RFC 9110 section 10.2.3).
 * At most ``max_retries`` retries, and never past the total time budget.
 """
 
@@ -31,7 +33,8 @@ class RetryPolicy:
         backoff_base: first backoff ceiling in seconds (doubles each attempt).
         backoff_max: largest backoff ceiling in seconds.
         retry_after_default: seconds to wait on a 429 without ``Retry-After``.
-        max_retry_after: the longest ``Retry-After`` (seconds) worth waiting for.
+        max_retry_after: the longest ``Retry-After`` (seconds) worth waiting for, on a 429
+            and on a 502/503/504; a longer one raises the server's error at once.
         total_budget: seconds all attempts of one call may take together, or ``None``.
     """
 
@@ -135,7 +138,10 @@ def decide_retry(
         if not idempotent:
             return RetryDecision(None, f"{what} on a non-idempotent request; not replaying it")
         wait = parse_retry_after(retry_after)
-        if wait is not None and wait <= policy.max_retry_after:
+        if wait is not None and wait > policy.max_retry_after:
+            return RetryDecision(None, f"status {status} with Retry-After {wait:g} s beyond the cap of "
+                                       f"{policy.max_retry_after:g} s")
+        if wait is not None:
             delay, reason = wait, f"status {status}; Retry-After {wait:g} s"
         else:
             delay, reason = _backoff(policy, attempt, rng), f"status {status}; exponential backoff with full jitter"

@@ -19,13 +19,13 @@ never starts after the call's deadline.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Generator
 
 from .errors import APIConnectionError, APITimeoutError, AuthError, status_error
 from .logging import redact_exception_request
+from .request import encode_json
 from .retry import RetryPolicy, decide_retry
 from .transport import DEFAULT_TIMEOUT, HttpRequest, Response, Timeout, TransportError
 
@@ -129,7 +129,8 @@ def call_flow(
     headers = {**default_headers, **prepared.headers}
     content = None
     if prepared.has_body:
-        content = json.dumps(prepared.json, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # refuses NaN, Infinity and lone surrogates (ValueError naming the field) before any traffic
+        content = encode_json(prepared.json, f"{prepared.operation.method_name if prepared.operation else 'request'}(): body")
         headers.setdefault("Content-Type", "application/json")
     started = time.monotonic()
     call_deadline = _deadline(started, policy)

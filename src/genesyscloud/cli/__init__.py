@@ -21,9 +21,38 @@ from typing import Any, Sequence
 __all__ = ["main", "run"]
 
 
+#: third-party modules of the ``cli`` extra
+CLI_MODULES = frozenset({"click", "rich", "yaml", "keyring"})
+CLI_INSTALL = "pip install 'genesyscloud[cli]'"
+
+
+def _missing_extra(exc: ImportError) -> str | None:
+    """The one-line message for a missing extra's module, or ``None`` for another ImportError."""
+    from ..sandbox._requires import SandboxExtraMissing
+
+    if isinstance(exc, SandboxExtraMissing):
+        return str(exc)
+    name = (exc.name or "").split(".")[0]
+    if name in CLI_MODULES:
+        return f"genesys-cloud needs the 'cli' extra (no module {name!r}): {CLI_INSTALL}"
+    return None
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the tool with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
-    from ._app import build_root
+    """Run the tool with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    Without the ``cli`` extra (Click, Rich, PyYAML, keyring) it prints one line naming
+    it (``pip install 'genesyscloud[cli]'``) and returns 2; likewise for the ``sandbox``
+    extra with ``--sandbox`` or ``sandbox serve``.
+    """
+    try:
+        from ._app import build_root
+    except ImportError as exc:
+        message = _missing_extra(exc)
+        if message is None:
+            raise
+        sys.stderr.write(message + "\n")
+        return 2
 
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = any(a in ("-v", "--verbose") for a in args)
@@ -61,12 +90,16 @@ def _run(root: Any, args: list[str], verbose: bool) -> int:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # the reader went away (genesys-cloud ... | head): not an error of ours
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        return 0
+        return _reader_gone()
     except Exception as exc:
+        from ._paging import OutputClosed
+
+        if isinstance(exc, OutputClosed):
+            return _reader_gone()
+        message = _missing_extra(exc) if isinstance(exc, ImportError) else None
+        if message is not None:  # one line naming the extra to install, no traceback
+            sys.stderr.write(message + "\n")
+            return EXIT_USAGE
         from .._core.errors import GenesysCloudError
         from ._errors import CLIError
         from ._profiles import ProfileError
@@ -77,6 +110,14 @@ def _run(root: Any, args: list[str], verbose: bool) -> int:
             traceback.print_exc(file=sys.stderr)
         sys.stderr.write(describe(exc) + "\n")
         return exit_code(exc)
+
+
+def _reader_gone() -> int:
+    """The reader went away (``genesys-cloud ... | head``): not an error of ours."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    return 0
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import sys
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -290,8 +291,14 @@ class _RawPages(dict):  # type: ignore[type-arg]
         self._call, self._query, self._path = call, query, path
 
     def iter_pages(self, *, max_pages: int | None = None) -> Any:
+        """Pages, one request each; never the same request twice (a server that ignores
+        ``pageNumber`` or repeats a ``nextUri`` ends the walk with a warning)."""
+        import warnings
+
+        from .._core.pagination import PaginationWarning
+
         page: Any = dict(self)
-        seen: set[str] = set()
+        sent = {(self._path, tuple(sorted(self._query)))}
         count = 0
         while True:
             yield page
@@ -299,16 +306,23 @@ class _RawPages(dict):  # type: ignore[type-arg]
             if max_pages is not None and count >= max_pages or not isinstance(page, dict):
                 return
             nxt = page.get("nextUri") or page.get("nextPage")
-            if isinstance(nxt, str) and nxt.startswith("/") and nxt not in seen:
-                seen.add(nxt)
+            if isinstance(nxt, str) and nxt.startswith("/"):
                 parts = urlsplit(nxt)
-                page = self._call(parse_qsl(parts.query, keep_blank_values=True), parts.path)
+                path, query = parts.path, parse_qsl(parts.query, keep_blank_values=True)
             elif isinstance(page.get("pageNumber"), int) and isinstance(page.get("pageCount"), int) \
                     and page["pageNumber"] < page["pageCount"]:
-                query = [(k, v) for k, v in self._query if k != "pageNumber"]
-                page = self._call(query + [("pageNumber", str(page["pageNumber"] + 1))], self._path)
+                path = self._path
+                query = [(k, v) for k, v in self._query if k != "pageNumber"] + [
+                    ("pageNumber", str(page["pageNumber"] + 1))]
             else:
                 return
+            key = (path, tuple(sorted(query)))
+            if key in sent:
+                warnings.warn(f"GET {path}: the next page would repeat a request already sent; the server "
+                              "ignored the paging parameters; stopping instead of looping", PaginationWarning)
+                return
+            sent.add(key)
+            page = self._call(query, path)
 
 
 # -- sandbox -------------------------------------------------------------------------------------
@@ -341,8 +355,11 @@ def sandbox_serve(client_id: str | None, client_secret: str | None, host: str, p
         if generated:
             click.echo(f"client id:     {client_id}\nclient secret: {client_secret}")
         url = line.rsplit(" ", 1)[-1]
-        click.echo(f"try: GENESYSCLOUD_API_HOST={url} GENESYSCLOUD_OAUTHCLIENT_ID={client_id} "
-                   f"GENESYSCLOUD_OAUTHCLIENT_SECRET=... genesys-cloud users get-users-me")
+        # a command that works as printed with client credentials (no user context needed);
+        # the secret is this local sandbox's own, given or generated just above
+        click.echo(f"try: GENESYSCLOUD_API_HOST={shlex.quote(url)} GENESYSCLOUD_OAUTHCLIENT_ID={shlex.quote(client_id)} "
+                   f"GENESYSCLOUD_OAUTHCLIENT_SECRET={shlex.quote(client_secret)} "
+                   "genesys-cloud users get-users --page-size 5 -o table --fields id,name,email")
         sys.stdout.flush()
 
     try:

@@ -74,8 +74,9 @@ def session_options() -> list[click.Option]:
 
 def output_options() -> list[click.Option]:
     return [
-        click.Option(["--output", "-o", "c_output"], type=click.Choice(["json", "yaml", "table", "csv"]),
-                     help="Output format (default json: pretty on a terminal, compact when piped)."),
+        click.Option(["--output", "-o", "c_output"], type=click.Choice(["json", "jsonl", "yaml", "table", "csv"]),
+                     help="Output format (default json: pretty on a terminal, compact when piped; "
+                          "jsonl: one JSON object per line)."),
         click.Option(["--fields", "c_fields"], metavar="A,B.C", help="Fields (dotted paths) to keep, comma-separated."),
     ]
 
@@ -261,12 +262,13 @@ class ApiGroup(click.Group):
 # -- running -----------------------------------------------------------------------------------------
 def run_operation(ctx: click.Context, group: str, op: Any, kw: dict[str, Any]) -> None:
     """Call one operation with the command's arguments and print the result."""
-    from ._output import parse_fields
+    from ._output import check_fields, parse_fields
     from ._session import open_session
 
     settings = settings_from(ctx, kw)
     paging = {k: kw.pop(k, None) for k in ("c_autopaginate", "c_stream", "c_max_pages", "c_max_items")}
     fields = parse_fields(settings.fields)
+    check_fields(op.response, fields)  # before any request
     args: dict[str, Any] = {}
     for p in op.params:
         value = kw.get("p_" + p.name)
@@ -302,9 +304,12 @@ def emit(result: Any, settings: Any, fields: list[str] | None, *, label: str, au
                 on_page=on_page)
         return
     if autopaginate and paged:
-        items, _ = collect(result, label=label, max_pages=max_pages, max_items=max_items,
-                           progress=not settings.quiet)
-        render(items, fmt, fields, records=items)
+        from ._output import PageWriter
+        from ._paging import write_pages
+
+        # each page is written as it arrives; on a terminal the rows are the progress
+        write_pages(result, PageWriter(fmt, fields), label=label, max_pages=max_pages, max_items=max_items,
+                    progress=not settings.quiet and not sys.stdout.isatty())
         return
     if result is None:
         return

@@ -1,5 +1,5 @@
-"""``--autopaginate`` (merge every page, Rich progress bar on stderr) and ``--stream``
-(one JSON line per page), over the SDK's ``result.iter_pages()``."""
+"""``--autopaginate`` (every page written as it arrives, Rich progress bar on stderr)
+and ``--stream`` (one JSON line per page), over the SDK's ``result.iter_pages()``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 from ._output import page_items, to_plain
 
-__all__ = ["iter_pages", "collect", "items_of_page"]
+__all__ = ["iter_pages", "collect", "items_of_page", "write_pages"]
 
 
 def iter_pages(result: Any, max_pages: int | None) -> Iterator[Any]:
@@ -83,6 +83,36 @@ def collect(result: Any, *, label: str, max_pages: int | None = None, max_items:
         if bar is not None:
             bar.stop()
     return items, pages
+
+
+def write_pages(result: Any, writer: Any, *, label: str, max_pages: int | None = None,
+                max_items: int | None = None, progress: bool = True) -> int:
+    """Follow every page of ``result`` and hand each page's items to ``writer`` (a
+    :class:`~._output.PageWriter`) as it arrives; returns the number of pages.
+
+    The output is finished (a JSON array closed) also when the walk is interrupted
+    (Ctrl-C) or fails, so what was written is kept; the interruption is then re-raised.
+    """
+    try:
+        try:
+            _, pages = collect(result, label=label, max_pages=max_pages, max_items=max_items, progress=progress,
+                               on_page=lambda page, items: writer.write(items))
+        except BaseException:
+            try:
+                writer.close()
+            except OSError:  # e.g. the reader of a pipe went away: the original error is raised
+                pass
+            raise
+        writer.close()
+    except BrokenPipeError as exc:
+        # `| head`: the reader has what it wanted. Not an OSError any more, so that Click
+        # does not turn it into exit status 1 on its way out.
+        raise OutputClosed() from exc
+    return pages
+
+
+class OutputClosed(Exception):
+    """The reader of standard output went away (``genesys-cloud ... | head``)."""
 
 
 def _progress() -> Any:

@@ -1,6 +1,9 @@
 """``python -m genesyscloud.sandbox serve --host 127.0.0.1 --port 8642 --client-id ID
 --client-secret SECRET [--token-ttl SECONDS] [--rate-limit N_PER_MINUTE] [--seed N]
-[--heartbeat-interval SECONDS]``"""
+[--heartbeat-interval SECONDS]``
+
+Without the ``sandbox`` extra it prints one line naming it
+(``pip install 'genesyscloud[sandbox]'``) and exits with status 2."""
 
 from __future__ import annotations
 
@@ -27,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from ._requires import SandboxExtraMissing, require_sandbox_extra
+
+    try:
+        require_sandbox_extra()
+    except SandboxExtraMissing as exc:
+        sys.stderr.write(f"{exc}\n")  # one line, no traceback
+        return 2
     from ._runner import serve
 
     try:

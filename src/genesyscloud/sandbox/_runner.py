@@ -14,6 +14,7 @@ import threading
 from typing import Any, Callable
 
 from ._notification_controls import NotificationControls
+from ._requires import require_sandbox_extra
 
 __all__ = ["Sandbox", "create_app", "serve"]
 
@@ -131,6 +132,7 @@ class Sandbox(NotificationControls):
         """
         if self._server is not None:
             return self
+        require_sandbox_extra()
         import uvicorn
 
         self.app = create_app(self.client_id, self.client_secret, seed=self.seed, token_ttl=self.token_ttl,
@@ -247,7 +249,12 @@ def serve(host: str = "127.0.0.1", port: int = 8642, *, client_id: str, client_s
           token_ttl: int | None = None, rate_limit: int | None = None,
           announce: Callable[[str], None] | None = None, heartbeat_interval: float = 30.0) -> None:
     """Serve in the foreground until SIGINT/SIGTERM. Once the socket accepts connections,
-    ``announce`` (default: print to stdout) gets ``"Genesys Cloud sandbox listening on URL"``."""
+    ``announce`` (default: print to stdout) gets ``"Genesys Cloud sandbox listening on URL"``.
+
+    Raises:
+        SandboxExtraMissing: (an ``ImportError``) the ``sandbox`` extra is not installed.
+    """
+    require_sandbox_extra()
     import uvicorn
 
     app = create_app(client_id, client_secret, seed=seed, token_ttl=token_ttl, rate_limit=rate_limit,
