@@ -185,6 +185,7 @@ class _Shared:
         self.watcher: Any = None  # the live-reload watcher, when on
         self.config_source: Any = None  # where layered settings came from (from_config, config_file=)
         self.reloads = 0
+        self.pacer: Any = None  # the rate-limit Pacer (genesyscloud._fleet), or None when off
 
     def logger(self, settings: LogSettings) -> HttpLogger:
         found = self.loggers.get(settings)
@@ -216,6 +217,7 @@ def _proxy_url(proxy: str) -> str:
 class _BaseClient:
     _shared: _Shared
     _options: ClientOptions
+    _is_async = False
 
     def __init__(
         self,
@@ -252,6 +254,8 @@ class _BaseClient:
         live_reload_config: bool | None = None,
         http_client: Any = None,
         return_extended_responses: bool | None = None,
+        rate_limit: Any = NOT_GIVEN,
+        rate_limit_store: Any = None,
     ) -> None:
         if config_file is not None or profile is not None or live_reload_config:
             # layered settings: these arguments > environment > file > defaults
@@ -329,6 +333,11 @@ class _BaseClient:
         self._shared = _Shared(tokens, http_client, http_client is None)
         self._shared.options = options
         self._shared.transport = transport
+        from ._fleet import make_pacer
+
+        self._shared.pacer = make_pacer("adaptive" if rate_limit is NOT_GIVEN else rate_limit, rate_limit_store,
+                                        token_store, login_host=options.hosts.login,
+                                        client_id=str(getattr(auth, "client_id", "") or ""), asyncio=self._is_async)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Any:
@@ -523,6 +532,7 @@ class _BaseClient:
             secured=op.secured,
             idempotent=op.idempotent,
             logger=self._logger(options),
+            pacer=self._shared.pacer,
         )
 
     def _raw_call(self, method: str, path: str, params: Any, json: Any, headers: Mapping[str, str] | None,
@@ -621,6 +631,14 @@ class GenesysCloud(SyncResources, _BaseClient):
         http_client: an ``httpx.Client`` to use (the caller keeps ownership; proxy, TLS
             and limit options then do not apply).
         return_extended_responses: every call returns an :class:`APIResponse`.
+        rate_limit: pacing per rate-limit bucket (the access token): ``"adaptive"`` (default:
+            learns the limit from the ``inin-ratelimit-*`` headers and delays a request only
+            when it would exceed the window), ``"off"``, or a fixed budget ``(limit, seconds)``
+            such as ``(300, 60)``. Delays are logged at debug level on ``genesyscloud`` and
+            count against the retry policy's ``total_budget``.
+        rate_limit_store: share the windows across processes: a Redis URL or client
+            (default: the Redis of a ``RedisTokenStore`` token store); when Redis fails,
+            pacing goes on per process with one warning.
 
     Raises:
         ValueError: an unknown region or an invalid option (``ConfigError`` for files).
@@ -733,6 +751,9 @@ class GenesysCloud(SyncResources, _BaseClient):
             http, shared.http = shared.http, None
         if http is not None and shared.owns_http:
             http.close()
+        close = getattr(getattr(shared.pacer, "shared", None), "close", None)
+        if close is not None:
+            close()
         shared.shutdown()
 
     def __enter__(self) -> GenesysCloud:
@@ -748,7 +769,10 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
     Takes the same arguments as :class:`GenesysCloud` (``http_client`` is an
     ``httpx.AsyncClient``); every operation method is a coroutine. Use
     ``async with AsyncGenesysCloud(...) as client:`` or ``await client.close()``.
+    A shared ``rate_limit_store`` uses ``redis.asyncio``.
     """
+
+    _is_async = True
 
     def _http(self) -> httpx.AsyncClient:
         shared = self._shared
@@ -833,6 +857,9 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
         http, shared.http = shared.http, None
         if http is not None and shared.owns_http:
             await http.aclose()
+        aclose = getattr(getattr(shared.pacer, "shared", None), "aclose", None)
+        if aclose is not None:
+            await aclose()
         shared.shutdown()
 
     async def __aenter__(self) -> AsyncGenesysCloud:

@@ -31,6 +31,7 @@ from ._errors import ApiError, LoginError, api_error_body
 from ._login import LoginService, parse_form
 from . import _paging  # noqa: F401  (registers the paging resources' handlers)
 from ._resources import HANDLERS, Ctx, iso
+from ._ratelimit import RateLimiter
 from ._router import SpecRouter
 from ._state import Fault, SandboxConfig, SandboxState
 
@@ -71,6 +72,7 @@ class SandboxApp:
         self.state = SandboxState(config)
         self.router = SpecRouter()
         self.login = LoginService(self.state)
+        self.ratelimit = RateLimiter(config, self.state.now)
         self.starlette = Starlette(routes=[
             Route("/oauth/token", self.oauth_token, methods=["POST"]),
             Route("/oauth/authorize", self.oauth_authorize, methods=["GET", "POST"]),
@@ -81,6 +83,7 @@ class SandboxApp:
                 Route("/clock", self.ctl_clock, methods=["GET", "POST"]),
                 Route("/reset", self.ctl_reset, methods=["POST"]),
                 Route("/info", self.ctl_info, methods=["GET"]),
+                Route("/ratelimits", self.ratelimit.control, methods=["GET", "POST", "DELETE"]),
             ]),
             Route("/api/v2/{rest:path}", self.api, methods=_ALL_METHODS),
         ], exception_handlers={HTTPException: self.http_exception})
@@ -220,6 +223,9 @@ class SandboxApp:
 
     # -- login service --------------------------------------------------------------------
     async def oauth_token(self, request: Request) -> Response:
+        limited = self.ratelimit.token_response(request)
+        if limited is not None:
+            return limited
         try:
             body = self.login.token(request.headers.get("content-type", ""), request.headers.get("authorization"),
                                     request.scope["sandbox.body"])
@@ -299,14 +305,7 @@ class SandboxApp:
         token_value = None
         if op.secured:
             token_value, token_record = self._authenticate(request.headers.get("authorization"))
-            if self.config.rate_limit:
-                allowed, count, limit, reset = self.state.rate_check(token_value)
-                rate_headers.update({"inin-ratelimit-count": str(count), "inin-ratelimit-allowed": str(limit),
-                                     "inin-ratelimit-reset": str(reset)})
-                if not allowed:
-                    raise ApiError(429, "too.many.requests",
-                                   f"Rate limit exceeded the maximum. [{limit}] requests for [60] seconds",
-                                   {"limit": str(limit)}, headers={"Retry-After": str(reset)})
+            self.ratelimit.check_api(token_value, token_record, method, path, rate_headers)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         self.router.validate_params(op, path_params, query)
         body = None
@@ -375,6 +374,7 @@ class SandboxApp:
 
     async def ctl_reset(self, request: Request) -> Response:
         self.state.reset()
+        self.ratelimit.reset()
         return Response(status_code=204)
 
     async def ctl_info(self, request: Request) -> Response:
