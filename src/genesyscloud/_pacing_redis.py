@@ -14,6 +14,10 @@ pacing here must follow the *server's* window, learned from ``inin-ratelimit-res
 round trip. The script is 1 round trip per request on the sync path (measured in
 ``bench/fleet.py``); the asyncio path takes slots in batches (fewer than 1 per request).
 
+Near a known window's end (the last 5 % of it, at most 250 ms) no slot is handed out: a
+request sent then could reach the server after its window rolled over and count in the
+next window, which Redis would start from zero.
+
 Failures: a Redis error or a reply slower than ``socket_timeout`` (a stalled server)
 makes the store unavailable for ``retry_interval`` seconds, with one warning per outage;
 the pacer then paces on its own windows and no call fails.
@@ -27,13 +31,14 @@ import threading
 import time
 from typing import Any
 
-from ._core.pacing import Grant
+from ._core.pacing import Grant, StoreUnavailable
 
 __all__ = ["RedisWindows", "AsyncRedisWindows", "StoreUnavailable", "redis_kwargs_of"]
 
 log = logging.getLogger("genesyscloud.pacing")
 
-# KEYS[1] window hash; ARGV: limit, remaining ms (-1 unknown), window ms, seen count, slots wanted
+# KEYS[1] window hash; ARGV: limit (-1 unknown), remaining ms (-1 unknown), window ms (-1 unknown),
+# seen count, slots wanted, 1 to start the window afresh (after an outage). Returns {granted, ms until the window ends, limit (-1 unknown), window ms}.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -42,44 +47,59 @@ local remaining = tonumber(ARGV[2])
 local length = tonumber(ARGV[3])
 local seen = tonumber(ARGV[4])
 local want = tonumber(ARGV[5])
-local w = redis.call('HMGET', KEYS[1], 'end', 'count', 'known', 'blocked')
+local w = redis.call('HMGET', KEYS[1], 'end', 'count', 'known', 'blocked', 'start', 'limit', 'len')
 local e = tonumber(w[1]) or 0
 local count = tonumber(w[2]) or 0
 local known = w[3] == '1'
 local blocked = tonumber(w[4]) or 0
+local start = tonumber(w[5]) or 0
+if limit < 0 then limit = tonumber(w[6]) or -1 end
+if length < 0 then length = tonumber(w[7]) or -1 end
+if ARGV[6] == '1' then
+  e = 0
+  blocked = 0
+end
 if blocked > now then
-  return {0, blocked - now}
+  return {0, blocked - now, limit, length}
 end
-local half = length / 2
 if now >= e then
-  e = now + length
-  known = false
+  start = now
   count = 0
+  known = false
+  if length > 0 then e = now + length else e = now + 3600000 end
 end
-if remaining >= 0 then
+if remaining >= 0 and length > 0 then
   local obs = now + remaining
-  if obs > e + half then
-    e = obs
-    known = true
-    count = seen
-  elseif obs >= e - half then
-    if known then
-      if obs < e then e = obs end
-    else
+  local half = length / 2
+  if not known then
+    if obs > start + half then
       e = obs
       known = true
+      if seen > count then count = seen end
     end
+  elseif obs > e + half then
+    start = obs - length
+    e = obs
+    count = seen
+  elseif obs >= e - half then
+    if obs < e then e = obs end
     if seen > count then count = seen end
   end
 end
 local grant = 0
-if count < limit then
+local guard = math.min(250, math.max(length, 0) * 0.05)
+if limit < 0 then
+  grant = want
+elseif known and now >= e - guard then
+  grant = 0
+elseif count < limit then
   grant = math.min(limit - count, want)
-  count = count + grant
 end
-redis.call('HSET', KEYS[1], 'end', e, 'count', count, 'known', known and '1' or '0')
-redis.call('PEXPIRE', KEYS[1], math.floor(e - now + length + 1000))
-return {grant, e - now}
+count = count + grant
+redis.call('HSET', KEYS[1], 'end', e, 'count', count, 'known', known and '1' or '0', 'start', start,
+           'limit', limit, 'len', length)
+redis.call('PEXPIRE', KEYS[1], math.floor(e - now + math.max(length, 0) + 60000))
+return {grant, e - now, limit, length}
 """
 
 # KEYS[1] window hash; ARGV: ms to block
@@ -92,10 +112,6 @@ if until_ > old then redis.call('HSET', KEYS[1], 'blocked', until_) end
 redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[1]) + 60000))
 return 1
 """
-
-
-class StoreUnavailable(Exception):
-    """Internal: the store is down; the pacer paces on its own."""
 
 
 def redis_kwargs_of(client: Any) -> dict[str, Any]:
@@ -174,16 +190,19 @@ class RedisWindows:
         self._block = redis.register_script(_BLOCK)
         self.round_trips = 0
 
-    def reserve(self, bucket: str, *, limit: int, remaining: float | None, window: float, seen: int) -> Grant:
+    def reserve(self, bucket: str, *, limit: int | None, remaining: float | None, window: float | None,
+                seen: int) -> Grant:
         self.health.check()
         try:
             self.round_trips += 1
-            granted, wait_ms = self._reserve(keys=[self.key_prefix + bucket], args=_args(limit, remaining, window, seen, 1))
+            args = _args(limit, remaining, window, seen, 1, afresh=self.health.down)
+            granted, wait_ms, known_limit, length = self._reserve(keys=[self.key_prefix + bucket], args=args)
         except Exception as exc:  # redis.RedisError, OSError, a timeout: fall back (warned once)
             self.health.failed(exc)
             raise StoreUnavailable(self.health.where) from exc
         self.health.ok()
-        return Grant(int(granted), None if granted else max(0.0, int(wait_ms) / 1000))
+        return Grant(int(granted), None if granted else max(0.0, int(wait_ms) / 1000), _known(known_limit),
+                     _known(length, 1000))
 
     def block(self, bucket: str, seconds: float) -> None:
         self.health.check()
@@ -202,9 +221,11 @@ class RedisWindows:
 
 
 class _Lease:
-    __slots__ = ("slots", "end", "full_until", "task", "demand")
+    __slots__ = ("slots", "end", "full_until", "task", "demand", "limit", "length")
 
     def __init__(self) -> None:
+        self.limit: int | None = None  # what Redis knows of the bucket
+        self.length: float | None = None
         self.slots = 0
         self.end = 0.0  # local monotonic time the leased slots' window ends
         self.full_until = 0.0
@@ -251,7 +272,8 @@ class AsyncRedisWindows:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.round_trips = 0
 
-    def reserve(self, bucket: str, *, limit: int, remaining: float | None, window: float, seen: int) -> Grant:
+    def reserve(self, bucket: str, *, limit: int | None, remaining: float | None, window: float | None,
+                seen: int) -> Grant:
         self.health.check()
         now = time.monotonic()
         lease = self._leases.get(bucket)
@@ -259,7 +281,7 @@ class AsyncRedisWindows:
             lease = self._leases[bucket] = _Lease()
         if lease.slots > 0 and now < lease.end - self.GUARD:
             lease.slots -= 1
-            return Grant(1)
+            return Grant(1, None, lease.limit, lease.length)
         lease.slots = 0
         if lease.full_until > now:
             return Grant(0, lease.full_until - now)
@@ -268,7 +290,7 @@ class AsyncRedisWindows:
             want = max(1, min(lease.demand, self.max_batch))
             lease.demand = 0
             task = asyncio.get_running_loop().create_task(
-                self._refill(bucket, lease, _args(limit, remaining, window, seen, want)))
+                self._refill(bucket, lease, _args(limit, remaining, window, seen, want, afresh=self.health.down)))
             lease.task = task
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -277,8 +299,8 @@ class AsyncRedisWindows:
     async def _refill(self, bucket: str, lease: _Lease, args: list[Any]) -> None:
         try:
             self.round_trips += 1
-            granted, wait_ms = await asyncio.wait_for(self._reserve(keys=[self.key_prefix + bucket], args=args),
-                                                      self.socket_timeout)
+            granted, wait_ms, known_limit, length = await asyncio.wait_for(
+                self._reserve(keys=[self.key_prefix + bucket], args=args), self.socket_timeout)
         except Exception as exc:  # redis errors, timeouts, a stalled server: fall back (warned once)
             self.health.failed(exc)
             return
@@ -286,6 +308,7 @@ class AsyncRedisWindows:
             lease.task = None
         self.health.ok()
         now = time.monotonic()
+        lease.limit, lease.length = _known(known_limit), _known(length, 1000)
         if int(granted) > 0:
             lease.slots = int(granted)
             lease.end = now + int(wait_ms) / 1000
@@ -321,6 +344,16 @@ class AsyncRedisWindows:
         return f"AsyncRedisWindows({self.health.where!r})"
 
 
-def _args(limit: int, remaining: float | None, window: float, seen: int, want: int) -> list[Any]:
-    return [int(limit), -1 if remaining is None else max(0, int(remaining * 1000)), int(window * 1000),
-            int(seen), int(want)]
+def _args(limit: int | None, remaining: float | None, window: float | None, seen: int, want: int,
+          afresh: bool = False) -> list[Any]:
+    """The script's arguments; ``afresh`` (the first call after an outage) drops the stored
+    window: commands that were queued in a stalled server may have run late and skewed it."""
+    return [-1 if limit is None else int(limit), -1 if remaining is None else max(0, int(remaining * 1000)),
+            -1 if window is None else int(window * 1000), int(seen), int(want), 1 if afresh else 0]
+
+
+def _known(value: Any, scale: int = 1) -> Any:
+    number = int(value)
+    if number < 0:
+        return None
+    return number if scale == 1 else number / scale

@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
-__all__ = ["Pacer", "PacingMode", "parse_rate_limit", "SharedWindows", "Grant", "bucket_of"]
+__all__ = ["Pacer", "PacingMode", "parse_rate_limit", "SharedWindows", "Grant", "bucket_of", "StoreUnavailable"]
 
 log = logging.getLogger("genesyscloud.pacing")
 
@@ -94,10 +94,18 @@ def bucket_of(access_token: str) -> str:
 @dataclass(slots=True)
 class Grant:
     """A shared store's answer: ``granted`` slots (0 = none) and, when none, ``wait`` seconds
-    (``None``: the answer is not in yet; ask again in ``wait`` seconds)."""
+    (``None``: the answer is not in yet; ask again shortly); ``limit`` and ``window``
+    (seconds) as the fleet learned them, or ``None``."""
 
     granted: int
     wait: float | None = None
+    limit: int | None = None
+    window: float | None = None
+
+
+class StoreUnavailable(Exception):
+    """Raised by a :class:`SharedWindows` store that cannot answer (it has logged why): the
+    pacer paces on its own windows."""
 
 
 class SharedWindows(Protocol):
@@ -105,12 +113,12 @@ class SharedWindows(Protocol):
 
     ``reserve`` takes one slot of ``bucket``'s current window, learning the window from
     the arguments (``limit`` requests; ``remaining``: seconds until the window ends as this
-    process last saw it, or ``None``; ``window``: the window length in seconds; ``seen``:
-    the server's last reported count). It returns a :class:`Grant`, or raises when the store
+    process last saw it; ``window``: the window length in seconds; ``seen``: the server's
+    last reported count; ``None``: not known yet). It returns a :class:`Grant`, or raises when the store
     is unavailable (the pacer then paces on its own).
     """
 
-    def reserve(self, bucket: str, *, limit: int, remaining: float | None, window: float,
+    def reserve(self, bucket: str, *, limit: int | None, remaining: float | None, window: float | None,
                 seen: int) -> Grant: ...
 
     def block(self, bucket: str, seconds: float) -> None: ...
@@ -120,7 +128,7 @@ class _Window:
     """One bucket's window, in this process's monotonic clock."""
 
     __slots__ = ("limit", "length", "start", "end", "end_known", "count", "seen", "inflight", "blocked_until",
-                 "answered")
+                 "answered", "learned", "alone")
 
     def __init__(self) -> None:
         self.limit: int | None = None  # learned (inin-ratelimit-allowed) or fixed
@@ -133,14 +141,22 @@ class _Window:
         self.inflight = 0  # requests sent, not yet answered
         self.blocked_until = 0.0  # Retry-After of a 429
         self.answered = False  # a response came back (before that, one request probes the limit)
+        self.learned = False  # limit and length are known (from headers, the fleet, or a fixed budget)
+        self.alone = False  # paced without the shared store in this window (it failed): rejoin at the next
+
+    def closing(self, now: float) -> bool:
+        """In the last 5 % of a known window (at most 250 ms): a request sent now could land in
+        the server's next window, which this process would start counting from zero."""
+        return self.end_known and now >= self.end - min(0.25, 0.05 * self.length)
 
     def roll(self, now: float) -> None:
         if now >= self.end:
             self.start = now
             self.end = now + self.length
             self.end_known = False
-            self.count = 0
+            self.count = self.inflight  # answers still on their way may count in the new window
             self.seen = 0
+            self.alone = False
 
 
 class Pacer:
@@ -167,6 +183,7 @@ class Pacer:
             if self.mode.mode == "fixed":
                 found.limit = self.mode.limit
                 found.length = float(self.mode.window or 60.0)
+                found.learned = True
         return found
 
     def acquire(self, bucket: str, route: str = "", slept_until: float = 0.0) -> float:
@@ -193,28 +210,36 @@ class Pacer:
                 # the limit is not known yet: let the first request learn it before a burst
                 self.stats["delayed"] += 1
                 return POLL_INTERVAL
-            if limit is not None and self.shared is not None:
-                remaining = (w.end - now) if w.end_known else None
-                length, seen = w.length, w.seen
+            if self.shared is not None and not w.alone:
+                remaining = (w.end - now) if w.end_known and w.learned else None
+                length = w.length if w.learned else None
+                seen = max(w.seen, w.count)
             else:
                 remaining = None
-                if limit is not None and max(w.count, w.seen + w.inflight) + 1 > limit:
+                if limit is not None and (max(w.count, w.seen + w.inflight) + 1 > limit or w.closing(now)):
                     self.stats["delayed"] += 1
                     return max(w.end - now, 0.0) + WAKE_SLACK
                 w.count += 1
                 w.inflight += 1
                 self.stats["granted"] += 1
+                if self.shared is not None:
+                    self.stats["local_grants"] += 1
                 return 0.0
         # the shared store, outside the lock (it may do I/O on the sync path)
         try:
             answer = self.shared.reserve(bucket, limit=limit, remaining=remaining, window=length, seen=seen)  # type: ignore[union-attr]
-        except Exception:  # the store warned once; pace on our own (see below)
+        except StoreUnavailable:  # the store warned once; pace on our own (see below)
             answer = None
         with self._lock:
-            if answer is None:  # per-process fallback
-                if max(w.count, w.seen + w.inflight) + 1 > limit:
+            now = time.monotonic()
+            w.roll(now)
+            if answer is not None and not w.learned and answer.limit is not None and answer.window is not None:
+                w.limit, w.length, w.learned = answer.limit, answer.window, True  # learned by the fleet
+            if answer is None:  # per-process fallback, until the window ends (the store missed its count)
+                w.alone = True
+                if w.limit is not None and (max(w.count, w.seen + w.inflight) + 1 > w.limit or w.closing(now)):
                     self.stats["delayed"] += 1
-                    return max(w.end - time.monotonic(), 0.0) + WAKE_SLACK
+                    return max(w.end - now, 0.0) + WAKE_SLACK
                 self.stats["local_grants"] += 1
             elif not answer.granted:
                 self.stats["delayed"] += 1
@@ -259,7 +284,8 @@ class Pacer:
     def _learn_window(self, w: _Window, now: float, count: int, reset: float) -> None:
         if self.mode.mode == "fixed":  # our own windows (a 429 still holds the bucket)
             return
-        w.length = max(w.length if w.end_known else 0.0, reset, 1.0)
+        w.length = max(w.length if w.learned else 0.0, reset, 1.0)
+        w.learned = w.limit is not None
         ends = now + reset  # >= the server's end: the header was written before we read it
         half = w.length / 2
         if not w.end_known:  # our guess, replaced by the server's word (unless it is about the window before)
@@ -296,7 +322,7 @@ class Pacer:
         if self.shared is not None:
             try:
                 self.shared.block(bucket, wait)
-            except Exception:  # the store already warned; the local block holds
+            except StoreUnavailable:  # the store already warned; the local block holds
                 pass
 
 
