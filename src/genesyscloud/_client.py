@@ -325,11 +325,18 @@ class _BaseClient:
         )
         self._overrides: dict[str, Any] = {}
         self._cache: tuple[ClientOptions, ClientOptions] | None = None
-        tokens = None if auth is None else TokenManager(
-            auth, store=token_store, refresh_window=refresh_window,
-            refresh_token_wait_time=10.0 if refresh_token_wait_time is None else refresh_token_wait_time,
-            should_refresh_access_token=should_refresh_access_token is not False, on_token=on_token,
-            login_host=options.hosts.login)
+        def manager(grant: Grant) -> TokenManager:
+            return TokenManager(
+                grant, store=token_store, refresh_window=refresh_window,
+                refresh_token_wait_time=10.0 if refresh_token_wait_time is None else refresh_token_wait_time,
+                should_refresh_access_token=should_refresh_access_token is not False, on_token=on_token,
+                login_host=options.hosts.login)
+
+        tokens: Any = None if auth is None else manager(auth)
+        if auth is not None and getattr(auth, "pool_size", 1) > 1:  # ClientCredentials(..., pool_size=N)
+            from .auth._pool import TokenPool
+
+            tokens = TokenPool([tokens] + [manager(auth.slot(i)) for i in range(1, auth.pool_size)])  # type: ignore[attr-defined]
         self._shared = _Shared(tokens, http_client, http_client is None)
         self._shared.options = options
         self._shared.transport = transport

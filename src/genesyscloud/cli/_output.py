@@ -14,7 +14,7 @@ from ._errors import EXIT_USAGE, CLIError
 
 __all__ = ["FORMATS", "to_plain", "records_of", "parse_fields", "pick", "project", "render", "write_json_line"]
 
-FORMATS = ("json", "yaml", "table", "csv")
+FORMATS = ("json", "jsonl", "yaml", "table", "csv")
 _MISSING = object()
 
 
@@ -150,6 +150,11 @@ def render(plain: Any, fmt: str, fields: list[str] | None, *, records: list[Any]
     out = out or sys.stdout
     if fmt not in FORMATS:
         raise CLIError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}", EXIT_USAGE)
+    if fmt == "jsonl":  # one compact document per record (cli/_bulk.py streams these)
+        rows = records if records is not None else (plain if isinstance(plain, list) else [plain])
+        for row in rows:
+            write_json_line(project(row, fields) if fields else row, out)
+        return
     if fmt in ("json", "yaml"):
         data = plain
         if fields is not None:
