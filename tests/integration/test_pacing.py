@@ -23,7 +23,14 @@ WINDOW = 1.0
 
 @pytest.fixture(scope="module")
 def sb():
-    with Sandbox(rate_limit=LIMIT, rate_limit_window=WINDOW, token_rate_limit=2) as server:
+    with Sandbox(rate_limit=LIMIT, rate_limit_window=WINDOW) as server:
+        yield server
+
+
+@pytest.fixture
+def login_limited():
+    """Windows of 10 s (long enough for a loaded machine to stay in one); 2 token requests per window."""
+    with Sandbox(rate_limit=LIMIT, rate_limit_window=10, token_rate_limit=2) as server:
         yield server
 
 
@@ -117,9 +124,9 @@ def test_pacing_wait_counts_against_the_total_budget(sandbox):
 
 
 def test_own_api_limit_learned_from_the_429_body(sandbox):
-    sandbox.add_rate_limit(r"^/api/v2/routing/queues$", limit=3, window=WINDOW, key="routing.queues.rate.per.second")
+    sandbox.add_rate_limit(r"^/api/v2/routing/queues$", limit=3, window=3, key="routing.queues.rate.per.window")
     client = _client(sandbox)
-    for _ in range(8):
+    for _ in range(5):
         assert client.routing.get_routing_queues(page_size=1).entities is not None
     assert sandbox.rate_limits()["stats"]["api_429"] >= 1
     held = client._shared.pacer._routes  # that API's requests were held for its Retry-After
@@ -129,7 +136,8 @@ def test_own_api_limit_learned_from_the_429_body(sandbox):
     client.close()
 
 
-def test_token_endpoint_rate_limit_is_retried_with_backoff(sandbox):
+def test_token_endpoint_rate_limit_is_retried_with_backoff(login_limited):
+    sandbox = login_limited
     clients = [_client(sandbox) for _ in range(3)]  # the sandbox allows 2 token requests per window
     for c in clients:
         assert c.authenticate().access_token
@@ -141,14 +149,16 @@ def test_token_endpoint_rate_limit_is_retried_with_backoff(sandbox):
         c.close()
 
 
-def test_token_endpoint_limit_without_retries_is_an_auth_error(sandbox):
+def test_token_endpoint_limit_without_retries_is_an_auth_error(login_limited):
+    sandbox = login_limited
     for _ in range(2):
         _client(sandbox).authenticate()
     with pytest.raises(genesyscloud.AuthError, match="(?i)rate limit"):
         _client(sandbox, max_retries=0).authenticate()
 
 
-def test_sandbox_headers_and_429_body(sandbox):
+def test_sandbox_headers_and_429_body(login_limited):
+    sandbox = login_limited
     with httpx.Client(base_url=sandbox.url) as http:
         token = http.post("/oauth/token", data={"grant_type": "client_credentials"},
                           auth=(sandbox.client_id, sandbox.client_secret)).json()["access_token"]
@@ -170,7 +180,8 @@ def test_sandbox_headers_and_429_body(sandbox):
     assert "inin-ratelimit-count" in missing.headers  # every response, errors too
 
 
-def test_sandbox_per_user_limit(sandbox):
+def test_sandbox_per_user_limit(login_limited):
+    sandbox = login_limited
     state = sandbox.app.state
     state.ensure_loaded()
     user_id = next(iter(state.users))

@@ -86,9 +86,19 @@ def parse_rate_limit(value: Any) -> PacingMode:
     raise TypeError(f"rate_limit must be 'off', 'adaptive' or (limit, seconds), got {type(value).__name__}")
 
 
+_BUCKETS: dict[int, tuple[str, str]] = {}  # id(token string) -> (the string, its bucket): hashing once per token
+
+
 def bucket_of(access_token: str) -> str:
     """The default bucket of a request: a short hash of its access token (not the token)."""
-    return hashlib.sha256(access_token.encode("utf-8")).hexdigest()[:20]
+    found = _BUCKETS.get(id(access_token))
+    if found is not None and found[0] is access_token:
+        return found[1]
+    bucket = hashlib.sha256(access_token.encode("utf-8")).hexdigest()[:20]
+    if len(_BUCKETS) >= 256:
+        _BUCKETS.clear()
+    _BUCKETS[id(access_token)] = (access_token, bucket)
+    return bucket
 
 
 @dataclass(slots=True)
@@ -179,6 +189,10 @@ class Pacer:
     def _window(self, bucket: str) -> _Window:
         found = self._windows.get(bucket)
         if found is None:
+            if len(self._windows) >= 64:  # tokens come and go: forget idle windows of old ones
+                idle = time.monotonic() - 600
+                for key in [k for k, w in self._windows.items() if w.end < idle and not w.inflight]:
+                    del self._windows[key]
             found = self._windows[bucket] = _Window()
             if self.mode.mode == "fixed":
                 found.limit = self.mode.limit
@@ -266,6 +280,14 @@ class Pacer:
         ``Retry-After`` (``retry_after``, seconds) and the body's ``limit`` object."""
         now = time.monotonic()
         count = _int(headers.get("inin-ratelimit-count"))
+        w = self._windows.get(bucket)
+        if (status != 429 and count is not None and w is not None and w.limit is not None and w.end_known
+                and count < w.limit // 2 and now < w.end - 0.5 * w.length and self.mode.mode == "adaptive"):
+            with self._lock:  # far from the limit, early in a known window: the count is all we need
+                if w.inflight > 0:
+                    w.inflight -= 1
+                w.seen = max(w.seen, count)
+            return
         allowed = _int(headers.get("inin-ratelimit-allowed"))
         reset = _float(headers.get("inin-ratelimit-reset"))
         with self._lock:
