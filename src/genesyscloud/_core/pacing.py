@@ -220,7 +220,7 @@ class Pacer:
                 return wait + WAKE_SLACK
             w.roll(now)
             limit = w.limit
-            if not w.answered and w.inflight and self.mode.mode == "adaptive":
+            if not w.answered and w.inflight and not w.learned and self.mode.mode == "adaptive":
                 # the limit is not known yet: let the first request learn it before a burst
                 self.stats["delayed"] += 1
                 return POLL_INTERVAL
