@@ -213,6 +213,7 @@ class _ThreadRun:
         for t in threads:
             t.start()
         finished: list[Result[Any]] = []
+        batch: list[Result[Any]] = []
         try:
             while True:
                 with self.cond:
@@ -220,7 +221,8 @@ class _ThreadRun:
                         self.cond.wait(0.25)  # a timeout keeps Ctrl-C responsive in the main thread
                     batch, self.ready = self.ready, []
                     done = not self.running and not batch
-                for result in batch:
+                while batch:
+                    result = batch.pop(0)
                     finished.append(result)
                     self.progress.update(result)
                     yield result
@@ -233,6 +235,7 @@ class _ThreadRun:
             for t in threads:
                 t.join()
             with self.cond:
+                finished.extend(batch)  # taken from the workers but not yet handed out
                 finished.extend(self.ready)
                 self.ready = []
             raise BulkInterrupted(sorted(finished, key=lambda r: r.index)) from None
