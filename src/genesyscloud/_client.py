@@ -139,6 +139,7 @@ class _Shared:
         self.watcher: Any = None  # the live-reload watcher, when on
         self.config_source: Any = None  # where layered settings came from (from_config, config_file=)
         self.reloads = 0
+        self.pacer: Any = None  # the rate-limit Pacer (genesyscloud._fleet), or None when off
 
     def logger(self, settings: LogSettings) -> HttpLogger:
         found = self.loggers.get(settings)
@@ -170,6 +171,7 @@ def _proxy_url(proxy: str) -> str:
 class _BaseClient:
     _shared: _Shared
     _options: ClientOptions
+    _is_async = False
 
     def __init__(
         self,
@@ -207,6 +209,8 @@ class _BaseClient:
         live_reload_config: bool | None = None,
         http_client: Any = None,
         return_extended_responses: bool | None = None,
+        rate_limit: Any = NOT_GIVEN,
+        rate_limit_store: Any = None,
     ) -> None:
         if config_file is not None or profile is not None or live_reload_config:
             # layered settings: these arguments > environment > file > defaults
@@ -294,14 +298,26 @@ class _BaseClient:
         )
         self._overrides: dict[str, Any] = {}
         self._cache: tuple[ClientOptions, ClientOptions] | None = None
-        tokens = None if auth is None else TokenManager(
-            auth, store=token_store, refresh_window=refresh_window,
-            refresh_token_wait_time=10.0 if refresh_token_wait_time is None else refresh_token_wait_time,
-            should_refresh_access_token=should_refresh_access_token is not False, on_token=on_token,
-            login_host=options.hosts.login, token_request_budget=_token_request_budget(timeout))
+        def manager(grant: Grant) -> TokenManager:
+            return TokenManager(
+                grant, store=token_store, refresh_window=refresh_window,
+                refresh_token_wait_time=10.0 if refresh_token_wait_time is None else refresh_token_wait_time,
+                should_refresh_access_token=should_refresh_access_token is not False, on_token=on_token,
+                login_host=options.hosts.login, token_request_budget=_token_request_budget(timeout))
+
+        tokens: Any = None if auth is None else manager(auth)
+        if auth is not None and getattr(auth, "pool_size", 1) > 1:  # ClientCredentials(..., pool_size=N)
+            from .auth._pool import TokenPool
+
+            tokens = TokenPool([tokens] + [manager(auth.slot(i)) for i in range(1, auth.pool_size)])  # type: ignore[attr-defined]
         self._shared = _Shared(tokens, http_client, http_client is None)
         self._shared.options = options
         self._shared.transport = transport
+        from ._fleet import make_pacer
+
+        self._shared.pacer = make_pacer("adaptive" if rate_limit is NOT_GIVEN else rate_limit, rate_limit_store,
+                                        token_store, login_host=options.hosts.login,
+                                        client_id=str(getattr(auth, "client_id", "") or ""), asyncio=self._is_async)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Any:
@@ -516,6 +532,7 @@ class _BaseClient:
             idempotent=op.idempotent,
             logger=self._logger(options),
             timeout=self._timeout(options),
+            pacer=self._shared.pacer,
         )
 
     def _raw_call(self, method: str, path: str, params: Any, json: Any, headers: Mapping[str, str] | None,
@@ -624,6 +641,14 @@ class GenesysCloud(SyncResources, _BaseClient):
             transport (for respx or a custom httpx transport; the caller keeps ownership;
             proxy, TLS and limit options then do not apply). Needs ``httpx`` installed.
         return_extended_responses: every call returns an :class:`APIResponse`.
+        rate_limit: pacing per rate-limit bucket (the access token): ``"adaptive"`` (default:
+            learns the limit from the ``inin-ratelimit-*`` headers and delays a request only
+            when it would exceed the window), ``"off"``, or a fixed budget ``(limit, seconds)``
+            such as ``(300, 60)``. Delays are logged at debug level on ``genesyscloud`` and
+            count against the retry policy's ``total_budget``.
+        rate_limit_store: share the windows across processes: a Redis URL or client
+            (default: the Redis of a ``RedisTokenStore`` token store); when Redis fails,
+            pacing goes on per process with one warning.
 
     What is not given comes from the environment: ``region``/``api_host`` from
     ``GENESYSCLOUD_REGION``/``GENESYSCLOUD_API_HOST`` when no host argument is given, and
@@ -745,6 +770,9 @@ class GenesysCloud(SyncResources, _BaseClient):
             http, shared.http = shared.http, None
         if http is not None:
             http.close()  # an http_client= of the caller's is left open
+        close = getattr(getattr(shared.pacer, "shared", None), "close", None)
+        if close is not None:
+            close()
         shared.shutdown()
 
     def __enter__(self) -> GenesysCloud:
@@ -761,7 +789,10 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
     ``httpx.AsyncClient``; the default transport is aiohttp); every operation method is
     a coroutine. Use
     ``async with AsyncGenesysCloud(...) as client:`` or ``await client.close()``.
+    A shared ``rate_limit_store`` uses ``redis.asyncio``.
     """
+
+    _is_async = True
 
     def _http(self) -> Any:
         """The transport (created on first use, inside the running event loop)."""
@@ -848,8 +879,11 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
         http, shared.http = shared.http, None
         if http is not None:
             await http.close()  # an http_client= of the caller's is left open
-        aclose = getattr(shared.tokens.store, "aclose", None) if shared.tokens is not None else None
+        aclose = getattr(getattr(shared.tokens, "store", None), "aclose", None)
         if aclose is not None:  # the store's connections on this event loop (redis.asyncio)
+            await aclose()
+        aclose = getattr(getattr(shared.pacer, "shared", None), "aclose", None)
+        if aclose is not None:
             await aclose()
         shared.shutdown()
 

@@ -48,7 +48,7 @@ def test_rate_limit_per_token():
             assert ok.headers["inin-ratelimit-allowed"] == "5"
             assert 0 < int(ok.headers["inin-ratelimit-reset"]) <= 60
         limited = client.get("/api/v2/organizations/me", headers=token)
-        body = assert_api_error(limited, 429, "too.many.requests")
+        body = assert_api_error(limited, 429, "too.many.requests.retry.after")  # the real code (GENESYS-FACTS §10)
         assert int(limited.headers["retry-after"]) > 0
         assert limited.headers["inin-ratelimit-count"] == "6" and limited.headers["inin-ratelimit-allowed"] == "5"
         assert "5" in body["message"]

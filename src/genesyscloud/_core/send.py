@@ -15,6 +15,11 @@ decisions come from :mod:`retry`; a 401 renews the token once and replays once.
 Deadlines: each attempt carries ``timeout.total`` as its deadline, capped by the call's
 own deadline (``RetryPolicy.total_budget`` seconds after the call started); an attempt
 never starts after the call's deadline.
+
+Before each send the loop asks the client's :class:`~.pacing.Pacer` (if any) for a slot
+and sleeps (the same ``"sleep"`` action) while the rate-limit bucket is full; every
+response feeds the pacer its ``inin-ratelimit-*`` headers.
+
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ from typing import TYPE_CHECKING, Any, Generator
 from .errors import APIConnectionError, APITimeoutError, AuthError, status_error
 from .logging import redact_exception_request
 from .request import encode_json
-from .retry import RetryPolicy, decide_retry
+from .retry import RetryPolicy, decide_retry, parse_retry_after
 from .transport import DEFAULT_TIMEOUT, HttpRequest, Response, Timeout, TransportError
 
 if TYPE_CHECKING:
     from ..auth import Token
     from .logging import HttpLogger
+    from .pacing import Pacer
     from .request import PreparedRequest
 
 __all__ = ["call_flow", "HttpRequest", "token_flow"]
@@ -108,6 +114,69 @@ def _exchange(logger: Any, request: HttpRequest) -> Generator[tuple[str, Any], A
     return result
 
 
+def _pace(pacer: Pacer, access_token: str, route: str, policy: RetryPolicy, started: float, method: str,
+          url: str, slept_until: float) -> Generator[tuple[str, Any], Any, str]:
+    """Wait (``"sleep"`` actions) until the pacer grants a slot; return the bucket."""
+    from .pacing import bucket_of
+
+    bucket = bucket_of(access_token)
+    while True:
+        wait = pacer.acquire(bucket, route, slept_until)
+        if wait <= 0:
+            return bucket
+        elapsed = time.monotonic() - started
+        if policy.total_budget is not None and elapsed + wait > policy.total_budget:
+            raise APITimeoutError(f"{method} {url}: the rate-limit window is full; waiting {wait:.3f} s for it "
+                                  f"would exceed the total budget of {policy.total_budget:g} s",
+                                  method=method, url=url)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("pacing %s %s: waiting %.3f s for the rate-limit window", method, url, wait)
+        yield ("sleep", wait)
+
+
+def _feed(pacer: Pacer, bucket: str, route: str, response: Any) -> None:
+    status = response.status_code
+    if status == 429:
+        pacer.observe(bucket, route, status, response.headers, response.content,
+                      parse_retry_after(response.headers.get("retry-after")))
+    else:
+        pacer.observe(bucket, route, status, response.headers)
+
+
+#: the token endpoint's own limit: retried with backoff for at most this long (seconds)
+TOKEN_RATE_LIMIT_WINDOW = 60.0
+TOKEN_RATE_LIMIT_RETRIES = 6
+
+
+def _token_rate_limited(response: Any) -> bool:
+    """A 400 or 429 from ``/oauth/token`` that says the rate limit was exceeded (the login
+    service answers 400 for its own limit; Terraform provider PR #1004)."""
+    if response.status_code == 429:
+        return True
+    if response.status_code != 400:
+        return False
+    text = response.content[:2048].decode("utf-8", "replace").lower()
+    return "rate limit" in text or "rate_limit" in text or "too many requests" in text
+
+
+def _token_backoff(policy: RetryPolicy, attempt: int, retry_after: str | None, elapsed: float) -> tuple[float | None, str]:
+    """Backoff for the token endpoint's rate limit: ``Retry-After`` when given, else
+    exponential from 1 s (capped at 30 s) with full jitter; at most
+    ``TOKEN_RATE_LIMIT_RETRIES`` retries (none when ``max_retries`` is 0) within
+    ``TOKEN_RATE_LIMIT_WINDOW`` seconds (or the total budget, if smaller)."""
+    import random
+
+    retries = 0 if policy.max_retries == 0 else max(policy.max_retries, TOKEN_RATE_LIMIT_RETRIES)
+    if attempt >= retries:
+        return None, f"token endpoint rate limit: {retries} retries made"
+    wait = parse_retry_after(retry_after)
+    delay = wait if wait is not None else random.uniform(0.5, 1.0) * min(30.0, 2.0 ** attempt)
+    window = min(TOKEN_RATE_LIMIT_WINDOW, policy.total_budget or TOKEN_RATE_LIMIT_WINDOW)
+    if elapsed + delay > window:
+        return None, f"token endpoint rate limit: waiting {delay:.3g} s would pass {window:g} s"
+    return delay, f"token endpoint rate limit exceeded; backing off {delay:.3g} s"
+
+
 def call_flow(
     prepared: PreparedRequest,
     *,
@@ -118,11 +187,14 @@ def call_flow(
     idempotent: bool,
     logger: HttpLogger | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
+    pacer: Pacer | None = None,
 ) -> Generator[tuple[str, Any], Any, Response]:
     """The send loop for one API call (see the module docstring for the protocol).
 
     Every attempt is logged through ``logger`` (redacted); every retry is logged at
-    debug level with its reason.
+    debug level with its reason. With a ``pacer``, each attempt first waits for a slot in
+    its token's rate-limit window (logged at debug level); the waits count against the
+    policy's ``total_budget``, and a wait beyond it raises :class:`APITimeoutError`.
     """
 
     url = base_url + prepared.path
@@ -136,6 +208,8 @@ def call_flow(
     call_deadline = _deadline(started, policy)
     attempt = 0
     replayed_401 = False
+    route = f"{prepared.method} {prepared.operation.path if prepared.operation is not None else prepared.path}"
+    slept_until = 0.0  # the end of the last Retry-After sleep (the pacer does not wait for it twice)
     while True:
         token: Token | None = None
         if secured:
@@ -144,10 +218,19 @@ def call_flow(
         if call_deadline is not None and time.monotonic() >= call_deadline:
             raise APITimeoutError(f"{prepared.method} {url}: the call's total budget of {policy.total_budget:g} s "
                                   "passed", method=prepared.method, url=url)
+        bucket = None
+        if pacer is not None and token is not None:
+            bucket = yield from _pace(pacer, token.access_token, route, policy, started, prepared.method, url,
+                                      slept_until)
         request = HttpRequest(prepared.method, url, prepared.query, dict(headers), content, timeout,
                               _attempt_deadline(timeout, call_deadline))
         result = yield from _exchange(logger, request)
         elapsed = time.monotonic() - started
+        if bucket is not None:
+            if isinstance(result, BaseException):
+                pacer.abandon(bucket)  # type: ignore[union-attr]
+            else:
+                _feed(pacer, bucket, route, result)  # type: ignore[arg-type]
         if isinstance(result, BaseException):
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
                                          sent=not _not_sent(result), elapsed=elapsed)
@@ -178,6 +261,7 @@ def call_flow(
                                text=response.content.decode("utf-8", "replace"))
         attempt += 1
         _log_retry(logger, prepared.method, url, attempt, delay, reason)
+        slept_until = time.monotonic() + delay
         yield ("sleep", delay)
 
 
@@ -192,8 +276,10 @@ def token_flow(
 ) -> Generator[tuple[str, Any], Any, Response]:
     """The send loop for one token request: ``POST {login_base}/oauth/token`` (form).
 
-    Retries 429 and 5xx like API calls (a token request is safe to replay: it creates
-    nothing the caller holds yet). Connection failures raise :class:`APIConnectionError`
+    Retries 5xx like API calls (a token request is safe to replay: it creates nothing
+    the caller holds yet). The login service's own rate limit (a 429, or a 400 whose body
+    says "rate limit exceeded") is retried with backoff (see :func:`_token_backoff`), never
+    in a tight loop. Connection failures raise :class:`APIConnectionError`
     (:class:`APITimeoutError` for timeouts), like an API call's: ``AuthError`` means the
     login service answered and refused.
     """
@@ -222,8 +308,12 @@ def token_flow(
                 cls = APITimeoutError if _is_timeout(result) else APIConnectionError
                 raise cls(f"token request POST {url}: {_describe(result)} ({reason})",
                           method="POST", url=url) from result
+        elif _token_rate_limited(result):
+            delay, reason = _token_backoff(policy, attempt, result.headers.get("retry-after"), elapsed)
+            if delay is None:
+                return result
         else:
-            if result.status_code < 500 and result.status_code != 429:
+            if result.status_code < 500:
                 return result
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=True, status=result.status_code,
                                          retry_after=result.headers.get("retry-after"), elapsed=elapsed)

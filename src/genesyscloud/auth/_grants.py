@@ -189,17 +189,38 @@ class ClientCredentials(Grant):
         client_secret: its secret (never shown by ``repr`` or logged).
         auth_method: ``"client_secret_basic"`` (HTTP Basic, what Genesys expects) or
             ``"client_secret_post"`` (id and secret in the form body).
+        pool_size: keep this many tokens and spread calls over them (default 1; at most
+            50, as Genesys' Terraform provider): each token has its own 300-a-minute limit;
+            the per-user and org limits still apply, and each token costs a token request
+            (see ``genesyscloud.auth._pool``).
 
     Raises:
-        ValueError: an empty id or secret, or an unknown ``auth_method``.
+        ValueError: an empty id or secret, an unknown ``auth_method``, or ``pool_size``
+            outside 1..50.
     """
 
-    def __init__(self, client_id: str, client_secret: str, *, auth_method: str = "client_secret_basic") -> None:
+    MAX_POOL_SIZE = 50
+
+    def __init__(self, client_id: str, client_secret: str, *, auth_method: str = "client_secret_basic",
+                 pool_size: int = 1) -> None:
         self.client_id = _text("ClientCredentials", "client_id", client_id)
         self._client_secret = _text("ClientCredentials", "client_secret", client_secret)
         if auth_method not in ("client_secret_basic", "client_secret_post"):
             raise ValueError("ClientCredentials: auth_method must be 'client_secret_basic' or 'client_secret_post'")
+        if (not isinstance(pool_size, int) or isinstance(pool_size, bool)
+                or not 1 <= pool_size <= self.MAX_POOL_SIZE):
+            raise ValueError(f"ClientCredentials: pool_size must be an int from 1 to {self.MAX_POOL_SIZE}")
         self.auth_method = auth_method
+        self.pool_size = pool_size
+        self._slot = 0
+
+    def slot(self, index: int) -> "ClientCredentials":
+        """The grant of pool slot ``index`` (same credentials, its own token cache key)."""
+        copy = ClientCredentials.__new__(ClientCredentials)
+        copy.__dict__.update(self.__dict__)
+        copy._slot = index
+        copy.pool_size = 1
+        return copy
 
     def token_request(self, current: Token | None = None) -> TokenRequest:
         form = {"grant_type": "client_credentials"}
@@ -210,11 +231,13 @@ class ClientCredentials(Grant):
 
     def cache_key(self) -> str:
         # the secret's fingerprint: a client with another (or a wrong) secret never
-        # adopts a token that this one saved to a shared store
-        return f"client_credentials:{self.client_id}:{_digest(self._client_secret)}"
+        # adopts a token that this one saved to a shared store; a pooled token adds its slot
+        slot = getattr(self, "_slot", 0)
+        return f"client_credentials:{self.client_id}:{_digest(self._client_secret)}" + (f":pool{slot}" if slot else "")
 
     def __repr__(self) -> str:
-        return f"ClientCredentials(client_id={self.client_id!r}, client_secret='***')"
+        pool = f", pool_size={self.pool_size}" if getattr(self, "pool_size", 1) > 1 else ""
+        return f"ClientCredentials(client_id={self.client_id!r}, client_secret='***'{pool})"
 
 
 class _Refreshing(Grant):

@@ -337,12 +337,18 @@ def sandbox() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8642, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0 = any).")
 @click.option("--token-ttl", type=click.IntRange(min=1), help="Token lifetime in seconds (default 86400).")
-@click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute per token (default: none).")
+@click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per window per token (default: none).")
+@click.option("--rate-limit-window", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Rate-limit window, seconds.")
+@click.option("--user-rate-limit", type=click.IntRange(min=1), help="Requests per window per user (default: none).")
+@click.option("--token-rate-limit", type=click.IntRange(min=1),
+              help="Token requests per window per OAuth client (default: none).")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the generated org.")
 @click.option("--heartbeat-interval", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds between notification socket heartbeats.")
 def sandbox_serve(client_id: str | None, client_secret: str | None, host: str, port: int, token_ttl: int | None,
-                  rate_limit: int | None, seed: int, heartbeat_interval: float) -> None:
+                  rate_limit: int | None, rate_limit_window: float, user_rate_limit: int | None,
+                  token_rate_limit: int | None, seed: int, heartbeat_interval: float) -> None:
     """Serve the sandbox in the foreground until Ctrl-C / SIGTERM; prints its URL once it accepts connections."""
     from ..sandbox import serve as run
 
@@ -364,7 +370,8 @@ def sandbox_serve(client_id: str | None, client_secret: str | None, host: str, p
 
     try:
         run(host, port, client_id=client_id, client_secret=client_secret, seed=seed, token_ttl=token_ttl,
-            rate_limit=rate_limit, announce=announce, heartbeat_interval=heartbeat_interval)
+            rate_limit=rate_limit, announce=announce, rate_limit_window=rate_limit_window,
+            user_rate_limit=user_rate_limit, token_rate_limit=token_rate_limit, heartbeat_interval=heartbeat_interval)
     except KeyboardInterrupt:
         pass
 

@@ -189,10 +189,11 @@ def body_fields(spec: str) -> list[tuple[str, str]]:
 def build_command(group: str, name: str, op: Any) -> click.Command:
     params: list[click.Parameter] = []
     taken: set[str] = set()
+    last_path = [p.name for p in op.params if p.location == "path"][-1:]  # --from fills it (cli/_bulk.py)
     for p in op.params:
         dest = "p_" + p.name
         if p.location == "path":
-            params.append(click.Argument([dest], metavar=p.name.upper(), required=True,
+            params.append(click.Argument([dest], metavar=p.name.upper(), required=p.name not in last_path,
                                          type=_CLICK_TYPES.get(p.type, click.STRING)))
         elif p.location in ("query", "header"):
             flag = "--" + p.name.replace("_", "-")
@@ -211,7 +212,10 @@ def build_command(group: str, name: str, op: Any) -> click.Command:
             params.append(click.Option(["--body", dest], metavar="JSON|@FILE|-", required=p.required,
                                        help=f"Request body ({p.type}): JSON text, @file or - for stdin."))
     shadowed = []
-    for opt in session_options() + output_options() + (paging_options() if op.paging else []):
+    from ._bulk import bulk_options
+
+    for opt in (session_options() + output_options() + (paging_options() if op.paging else [])
+                + (bulk_options() if last_path else [])):
         long = [o for o in opt.opts if o.startswith("--")][0]
         if long in taken:
             shadowed.append(long)
@@ -267,6 +271,14 @@ def run_operation(ctx: click.Context, group: str, op: Any, kw: dict[str, Any]) -
 
     settings = settings_from(ctx, kw)
     paging = {k: kw.pop(k, None) for k in ("c_autopaginate", "c_stream", "c_max_pages", "c_max_items")}
+    source, concurrency = kw.pop("c_from", None), kw.pop("c_concurrency", None)
+    path_params = [p.name for p in op.params if p.location == "path"]
+    if path_params and kw.get("p_" + path_params[-1]) is None and source is None:
+        raise CLIError(f"missing argument {path_params[-1].upper()} (or --from FILE|-)", EXIT_USAGE)
+    if source is not None and kw.get("p_" + path_params[-1]) is not None:
+        raise CLIError(f"give {path_params[-1].upper()} or --from, not both", EXIT_USAGE)
+    if concurrency is not None and source is None:
+        raise CLIError("--concurrency needs --from", EXIT_USAGE)
     fields = parse_fields(settings.fields)
     check_fields(op.response, fields)  # before any request
     args: dict[str, Any] = {}
@@ -283,6 +295,11 @@ def run_operation(ctx: click.Context, group: str, op: Any, kw: dict[str, Any]) -
             args[p.name] = value
     with open_session(settings) as session:
         method = getattr(getattr(session.client, group.replace("-", "_")), op.method_name)
+        if source is not None:
+            from ._bulk import run_bulk
+
+            run_bulk(method, path_params[-1], args, source, concurrency, settings, fields)
+            return
         result = method(**args)
         emit(result, settings, fields, label=op.method_name, autopaginate=bool(paging["c_autopaginate"]),
              stream=bool(paging["c_stream"]), max_pages=paging["c_max_pages"], max_items=paging["c_max_items"])
@@ -318,7 +335,7 @@ def emit(result: Any, settings: Any, fields: list[str] | None, *, label: str, au
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     plain = to_plain(result)
-    if stream:
+    if stream or fmt == "jsonl":
         write_json_line([project(i, fields) for i in plain] if fields and isinstance(plain, list)
                         else (project(plain, fields) if fields else plain))
         return

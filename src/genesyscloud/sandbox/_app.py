@@ -37,6 +37,7 @@ from . import _jobs  # noqa: F401  (registers the job APIs' handlers)
 from . import _notifications  # registers the Notifications API handlers (after _paging and _jobs: it wraps job status)
 from ._objects import ObjectStoreRoutes
 from ._reqlog import clip, mask_body, mask_query
+from ._ratelimit import RateLimiter
 from ._resources import HANDLERS, USER_CONTEXT_MESSAGE, Ctx, iso
 from ._router import MAX_JSON_DEPTH, SpecRouter, nesting_exceeds
 from ._state import Fault, SandboxConfig, SandboxState
@@ -82,6 +83,7 @@ class SandboxApp:
         self.notifications = _notifications.NotificationService(self.state)
         self.objects = ObjectStoreRoutes(self.state)
         self._validation_pool: ThreadPoolExecutor | None = None
+        self.ratelimit = RateLimiter(config, self.state.now)
         self.starlette = Starlette(routes=[
             Route("/objects/{key:path}", self.objects.objects, methods=["GET", "HEAD", "PUT"]),
             Route("/oauth/token", self.oauth_token, methods=["POST"]),
@@ -95,6 +97,7 @@ class SandboxApp:
                 Route("/info", self.ctl_info, methods=["GET"]),
                 Route("/notifications/{action}", self.notifications.control, methods=["GET", "POST"]),
                 Route("/object-faults", self.objects.faults, methods=["GET", "POST", "DELETE"]),
+                Route("/ratelimits", self.ratelimit.control, methods=["GET", "POST", "DELETE"]),
             ]),
             Route("/api/v2/{rest:path}", self.api, methods=_ALL_METHODS),
         ], exception_handlers={HTTPException: self.http_exception})
@@ -236,6 +239,9 @@ class SandboxApp:
 
     # -- login service --------------------------------------------------------------------
     async def oauth_token(self, request: Request) -> Response:
+        limited = self.ratelimit.token_response(request)
+        if limited is not None:
+            return limited
         try:
             body = self.login.token(request.headers.get("content-type", ""), request.headers.get("authorization"),
                                     request.scope["sandbox.body"])
@@ -319,14 +325,7 @@ class SandboxApp:
         token_value = None
         if op.secured:
             token_value, token_record = self._authenticate(request.headers.get("authorization"))
-            if self.config.rate_limit:
-                allowed, count, limit, reset = self.state.rate_check(token_value)
-                rate_headers.update({"inin-ratelimit-count": str(count), "inin-ratelimit-allowed": str(limit),
-                                     "inin-ratelimit-reset": str(reset)})
-                if not allowed:
-                    raise ApiError(429, "too.many.requests",
-                                   f"Rate limit exceeded the maximum. [{limit}] requests for [60] seconds",
-                                   {"limit": str(limit)}, headers={"Retry-After": str(reset)})
+            self.ratelimit.check_api(token_value, token_record, method, path, rate_headers)
             if token_record.user_id is None and _needs_user(template, path_params):
                 raise ApiError(400, "bad.request", USER_CONTEXT_MESSAGE)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
@@ -449,6 +448,7 @@ class SandboxApp:
     async def ctl_reset(self, request: Request) -> Response:
         self.state.reset()
         self.notifications.reset()
+        self.ratelimit.reset()
         return Response(status_code=204)
 
     async def ctl_info(self, request: Request) -> Response:

@@ -22,7 +22,8 @@ _START_TIMEOUT = 30.0
 
 
 def create_app(client_id: str, client_secret: str, *, seed: int = 1, token_ttl: int | None = None,
-               rate_limit: int | None = None, max_body: int = 10 * 1024 * 1024,
+               rate_limit: int | None = None, max_body: int = 10 * 1024 * 1024, rate_limit_window: float = 60.0,
+               user_rate_limit: int | None = None, token_rate_limit: int | None = None,
                heartbeat_interval: float = 30.0) -> Any:
     """Build the sandbox ASGI application (a ``SandboxApp``; serve it with any ASGI server).
 
@@ -31,15 +32,23 @@ def create_app(client_id: str, client_secret: str, *, seed: int = 1, token_ttl: 
         seed: seed of the generated org (users, queues, conversations, ids).
         token_ttl: ``expires_in`` of every token, seconds; ``None``: the OAuth client's
             ``accessTokenValiditySeconds`` (default 86400).
-        rate_limit: requests per minute per token (429 beyond); ``None``: unlimited.
+        rate_limit: requests per ``rate_limit_window`` per token (429 beyond, and the
+            ``inin-ratelimit-*`` headers on every API response); ``None``: unlimited.
         max_body: largest accepted request body in bytes (413 beyond).
+        rate_limit_window: the window of every limit, seconds (the real service: 60).
+        user_rate_limit: requests per window per user across tokens (real: 3,000).
+        token_rate_limit: token requests per window per OAuth client (login 400 beyond).
         heartbeat_interval: seconds between the notification sockets' heartbeats.
     """
     from ._app import SandboxApp
     from ._state import SandboxConfig
 
+    if not isinstance(rate_limit_window, int | float) or rate_limit_window <= 0:
+        raise ValueError("rate_limit_window must be seconds > 0")
     app = SandboxApp(SandboxConfig(client_id=client_id, client_secret=client_secret, seed=seed,
-                                   token_ttl=token_ttl, rate_limit=rate_limit, max_body=max_body))
+                                   token_ttl=token_ttl, rate_limit=rate_limit, max_body=max_body,
+                                   rate_limit_window=float(rate_limit_window), user_rate_limit=user_rate_limit,
+                                   token_rate_limit=token_rate_limit))
     app.notifications.heartbeat_interval = float(heartbeat_interval)
     return app
 
@@ -95,13 +104,16 @@ class Sandbox(NotificationControls):
 
     def __init__(self, client_id: str | None = None, client_secret: str | None = None, *, seed: int = 1,
                  token_ttl: int | None = None, rate_limit: int | None = None, host: str = "127.0.0.1",
-                 port: int = 0, heartbeat_interval: float = 30.0) -> None:
+                 port: int = 0, rate_limit_window: float = 60.0, user_rate_limit: int | None = None,
+                 token_rate_limit: int | None = None, heartbeat_interval: float = 30.0) -> None:
         self.client_id = client_id or f"sandbox-{secrets.token_hex(8)}"
         self.client_secret = client_secret or secrets.token_urlsafe(24)
         self.seed = seed
         self.token_ttl = token_ttl
         self.rate_limit = rate_limit
         self.heartbeat_interval = heartbeat_interval
+        self._limit_options = {"rate_limit_window": rate_limit_window, "user_rate_limit": user_rate_limit,
+                            "token_rate_limit": token_rate_limit}
         self.host = host
         self._port = port
         self._server: Any = None
@@ -136,7 +148,8 @@ class Sandbox(NotificationControls):
         import uvicorn
 
         self.app = create_app(self.client_id, self.client_secret, seed=self.seed, token_ttl=self.token_ttl,
-                              rate_limit=self.rate_limit, heartbeat_interval=self.heartbeat_interval)
+                              rate_limit=self.rate_limit, heartbeat_interval=self.heartbeat_interval,
+                              **self._limit_options)
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only then
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -240,6 +253,19 @@ class Sandbox(NotificationControls):
         """Back to the seeded state: data, tokens, clock, faults, log (``POST /__sandbox__/reset``)."""
         self._control("POST", "reset")
 
+    def add_rate_limit(self, path: str, *, limit: int, window: float = 60, method: str | None = None,
+                       key: str | None = None, namespace: str | None = None) -> dict[str, Any]:
+        """Give an API a limit of its own (``POST /__sandbox__/ratelimits``), counted per token:
+        ``limit`` requests per ``window`` seconds to paths matching the regular expression
+        ``path``; its 429s carry ``limit.key`` = ``key``."""
+        rule = {"path": path, "limit": limit, "window": window, "method": method, "key": key, "namespace": namespace}
+        return self._control("POST", "ratelimits", {k: v for k, v in rule.items() if v is not None})
+
+    def rate_limits(self) -> dict[str, Any]:
+        """Limits, rules and counters (``GET /__sandbox__/ratelimits``): ``stats.api_429``,
+        ``stats.token_400``."""
+        return self._control("GET", "ratelimits")
+
     def info(self) -> dict[str, Any]:
         """Org facts (``GET /__sandbox__/info``): default user email, user password, counts."""
         return self._control("GET", "info")
@@ -247,7 +273,9 @@ class Sandbox(NotificationControls):
 
 def serve(host: str = "127.0.0.1", port: int = 8642, *, client_id: str, client_secret: str, seed: int = 1,
           token_ttl: int | None = None, rate_limit: int | None = None,
-          announce: Callable[[str], None] | None = None, heartbeat_interval: float = 30.0) -> None:
+          announce: Callable[[str], None] | None = None, rate_limit_window: float = 60.0,
+          user_rate_limit: int | None = None, token_rate_limit: int | None = None,
+          heartbeat_interval: float = 30.0) -> None:
     """Serve in the foreground until SIGINT/SIGTERM. Once the socket accepts connections,
     ``announce`` (default: print to stdout) gets ``"Genesys Cloud sandbox listening on URL"``.
 
@@ -258,7 +286,8 @@ def serve(host: str = "127.0.0.1", port: int = 8642, *, client_id: str, client_s
     import uvicorn
 
     app = create_app(client_id, client_secret, seed=seed, token_ttl=token_ttl, rate_limit=rate_limit,
-                     heartbeat_interval=heartbeat_interval)
+                     rate_limit_window=rate_limit_window, user_rate_limit=user_rate_limit,
+                     token_rate_limit=token_rate_limit, heartbeat_interval=heartbeat_interval)
     server = uvicorn.Server(_uvicorn_config(app, host=host, port=port))
     say = announce or (lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
 

@@ -24,7 +24,6 @@ CODE_TTL = 300
 #: Most entries the request log keeps (oldest dropped first).
 REQUEST_LOG_LIMIT = 50_000
 #: Rate-limit window (seconds, sandbox clock).
-RATE_WINDOW = 60
 
 
 @dataclass
@@ -76,12 +75,6 @@ class Fault:
 
 
 @dataclass
-class RateWindow:
-    start: float
-    count: int = 0
-
-
-@dataclass
 class SandboxConfig:
     """Settings of one sandbox server (all durations in seconds)."""
 
@@ -91,10 +84,15 @@ class SandboxConfig:
     token_ttl: int | None = None
     rate_limit: int | None = None
     max_body: int = 10 * 1024 * 1024
+    rate_limit_window: float = 60.0  # seconds (sandbox/_ratelimit.py)
+    user_rate_limit: int | None = None  # requests per window per user, across tokens
+    token_rate_limit: int | None = None  # token requests per window per OAuth client
 
     def __repr__(self) -> str:  # never show the secret
         return (f"SandboxConfig(client_id={self.client_id!r}, client_secret='***', seed={self.seed}, "
-                f"token_ttl={self.token_ttl}, rate_limit={self.rate_limit}, max_body={self.max_body})")
+                f"token_ttl={self.token_ttl}, rate_limit={self.rate_limit}, max_body={self.max_body}, "
+                f"rate_limit_window={self.rate_limit_window:g}, user_rate_limit={self.user_rate_limit}, "
+                f"token_rate_limit={self.token_rate_limit})")
 
 
 def new_secret() -> str:
@@ -129,7 +127,6 @@ class SandboxState:
         self.tokens: dict[str, Token] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.codes: dict[str, AuthCode] = {}
-        self.rate_windows: dict[str, RateWindow] = {}
         self.faults = []
         self.fault_rng = random.Random(self.config.seed)
         self.request_log.clear()
@@ -253,15 +250,3 @@ class SandboxState:
             row["status300"] += 1
         else:
             row["status200"] += 1
-
-    # -- rate limits ---------------------------------------------------------------------
-    def rate_check(self, key: str) -> tuple[bool, int, int, int]:
-        """Count one request for ``key``; return ``(allowed, count, limit, reset_seconds)``."""
-        limit = int(self.config.rate_limit or 0)
-        now = self.now()
-        window = self.rate_windows.get(key)
-        if window is None or now >= window.start + RATE_WINDOW:
-            window = self.rate_windows[key] = RateWindow(start=now)
-        window.count += 1
-        reset = max(1, int(window.start + RATE_WINDOW - now + 0.999))
-        return window.count <= limit, window.count, limit, reset
