@@ -335,7 +335,7 @@ def emit(result: Any, settings: Any, fields: list[str] | None, *, label: str, au
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     plain = to_plain(result)
-    if stream or fmt == "jsonl":
+    if stream:
         write_json_line([project(i, fields) for i in plain] if fields and isinstance(plain, list)
                         else (project(plain, fields) if fields else plain))
         return
