@@ -52,6 +52,7 @@ from .auth import (
 
 if TYPE_CHECKING:
     from ._core.operation import Operation
+    from ._core.binary import BinaryResponse
     from ._core.response import APIResponse
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "Model",
     "NULL",
     "APIResponse",
+    "BinaryResponse",
     "GenesysCloudError",
     "APIConnectionError",
     "APITimeoutError",
@@ -124,6 +126,10 @@ def __getattr__(name: str) -> Any:
         from ._core.response import APIResponse
 
         return APIResponse
+    if name == "BinaryResponse":
+        from ._core.binary import BinaryResponse
+
+        return BinaryResponse
     if name in ("interactive_login", "RedisTokenStore"):
         from . import auth
 

@@ -30,12 +30,12 @@ import random
 import re
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
+from ._core.binary import BinaryResponse, filename_from_disposition, safe_filename
 from ._core.errors import APIConnectionError, APITimeoutError, GenesysCloudError, status_error
 from ._core.retry import RETRYABLE_STATUSES, RetryPolicy, decide_retry
 from ._core.transport import DEFAULT_TIMEOUT, HttpRequest, Timeout, TransportConfig, TransportError
@@ -52,33 +52,6 @@ _DOWNLOAD_PATH = re.compile(r"^(?:/platform)?/api/v2/downloads/([^/?#]+)$")
 
 class DownloadError(GenesysCloudError):
     """A download could not be completed (size mismatch, too many drops)."""
-
-
-def safe_filename(name: str | None) -> str | None:
-    """A file name safe to create in a directory: no directory parts, no ``..``, no control
-    characters, at most 255 bytes; ``None`` when nothing usable is left."""
-    if not name:
-        return None
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
-    if not name or name in (".", ".."):
-        return None
-    while len(name.encode()) > 255:
-        name = name[:-1]
-    return name
-
-
-def filename_from_disposition(header: str | None) -> str | None:
-    """The file name of a ``Content-Disposition`` header (``filename*`` of RFC 6266 /
-    RFC 5987 first, then ``filename``), made safe by :func:`safe_filename`."""
-    if not header:
-        return None
-    from email.message import Message
-
-    msg = Message()
-    msg["content-disposition"] = header
-    value = msg.get_filename()
-    return safe_filename(value)
 
 
 @dataclass
@@ -608,48 +581,6 @@ async def adownload_all(client: Any, sources: Iterable[Any], directory: str | os
 
 
 # -- binary responses ------------------------------------------------------------------------
-class BinaryResponse:
-    """A response body that is not JSON (audio, ``text/calendar``, CSV, zip), never parsed.
-
-    Attributes:
-        content: the body (``bytes``).
-        content_type: the ``Content-Type`` header, or ``None``.
-        filename: the sanitised ``Content-Disposition`` file name (:func:`safe_filename`), or ``None``.
-        headers: the response headers; correlation_id: ``ININ-Correlation-Id``.
-    """
-
-    def __init__(self, content: bytes, headers: Mapping[str, str]) -> None:
-        self.content = content
-        self.headers = headers
-        self.content_type: str | None = headers.get("content-type")
-        self.filename = filename_from_disposition(headers.get("content-disposition"))
-        self.correlation_id: str | None = headers.get("inin-correlation-id")
-
-    def iter_bytes(self, chunk_size: int = 65536) -> Iterator[bytes]:
-        """The body in chunks of at most ``chunk_size`` bytes."""
-        view = memoryview(self.content)
-        for start in range(0, len(view), chunk_size):
-            yield bytes(view[start:start + chunk_size])
-
-    async def __aiter__(self) -> Any:
-        for chunk in self.iter_bytes():
-            yield chunk
-
-    def write_to(self, path: str | os.PathLike[str]) -> Path:
-        """Write the body to ``path`` (a directory gets :attr:`filename`) through ``.part`` and a rename."""
-        target = _target(path, self.filename, "download")
-        part = target.with_name(target.name + ".part")
-        with open(part, "wb") as fh:
-            fh.write(self.content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(part, target)
-        return target
-
-    def __repr__(self) -> str:
-        return f"<BinaryResponse {self.content_type!r} {len(self.content)} bytes filename={self.filename!r}>"
-
-
 def fetch(client: Any, path: str, *, params: Any = None) -> BinaryResponse:
     """``GET`` an API path with the client's auth and retries and return the body unparsed
     (for operations that produce ``text/calendar``, ``text/plain``, CSV...).

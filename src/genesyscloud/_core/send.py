@@ -7,6 +7,9 @@
   transport (:mod:`transport`) and returns the :class:`~.transport.Response`, or the
   exception the transport raised (a :class:`~.transport.TransportError` is retried
   according to the policy; anything else is raised as is)
+* ``("stream", request)`` -> the same with ``send(request, stream=True)``: the body of
+  a status >= 400 is read (so that it can be logged, retried and raised), a success
+  body is left to the caller
 * ``("sleep", seconds)`` -> the driver sleeps (``time.sleep`` / ``asyncio.sleep``)
 
 and finally returns the :class:`~.transport.Response` to decode, or raises. Retry
@@ -97,11 +100,13 @@ def _log_retry(logger: HttpLogger | None, method: str, url: str, attempt: int, d
         log.debug("retrying %s %s in %.3f s (retry %d): %s", method, url, delay, attempt, reason)
 
 
-def _exchange(logger: Any, request: HttpRequest) -> Generator[tuple[str, Any], Any, Any]:
+def _exchange(logger: Any, request: HttpRequest, kind: str = "send") -> Generator[tuple[str, Any], Any, Any]:
     """Send one request through the driver and log it; return the response or the
-    transport error (any other exception from the driver is raised)."""
+    transport error (any other exception from the driver is raised). ``kind`` is
+    ``"stream"`` for a response whose body the caller streams (the driver reads the
+    body of an error status, and leaves a success body unread)."""
     sent_at = time.monotonic()
-    result = yield ("send", request)
+    result = yield (kind, request)
     _log_exchange(logger, request, result, time.monotonic() - sent_at)
     if isinstance(result, BaseException) and not isinstance(result, TransportError):
         raise result
@@ -118,11 +123,13 @@ def call_flow(
     idempotent: bool,
     logger: HttpLogger | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
+    stream: bool = False,
 ) -> Generator[tuple[str, Any], Any, Response]:
     """The send loop for one API call (see the module docstring for the protocol).
 
     Every attempt is logged through ``logger`` (redacted); every retry is logged at
-    debug level with its reason.
+    debug level with its reason. ``stream=True`` yields ``("stream", request)`` instead
+    of ``("send", request)``: the returned success response's body is not read yet.
     """
 
     url = base_url + prepared.path
@@ -145,7 +152,7 @@ def call_flow(
                                   "passed", method=prepared.method, url=url)
         request = HttpRequest(prepared.method, url, prepared.query, dict(headers), content, timeout,
                               _attempt_deadline(timeout, call_deadline))
-        result = yield from _exchange(logger, request)
+        result = yield from _exchange(logger, request, "stream" if stream else "send")
         elapsed = time.monotonic() - started
         if isinstance(result, BaseException):
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
