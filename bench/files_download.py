@@ -1,12 +1,13 @@
-"""Download and upload: a large object over loopback; genesyscloud.files vs bare httpx streaming GET/PUT.
+"""Download and upload: a large object over loopback; genesyscloud.files vs bare urllib3 streaming GET/PUT.
 
 A small asyncio server in its own process serves one object of ``--size`` bytes (any
 path, ``Range`` honoured, like a presigned object-store URL). Two fresh interpreters, one
 after the other, each write it to a temporary file: ``ours`` with
 ``genesyscloud.files.download`` (``.part`` file, rename, ``Content-Length`` check), and
-``httpx`` with ``httpx.Client().stream("GET")`` + ``iter_bytes`` + ``write``; then each
-uploads a file of the same size (``files.upload`` vs ``httpx.put`` of a chunk generator
-with ``Content-Length``), the server reading and discarding the body. Reported per
+``urllib3`` with a ``PoolManager`` streaming GET (``preload_content=False``,
+``stream(256 KiB)``) + ``write``, the HTTP library ``files`` itself uses (the transport
+seam); then each uploads a file of the same size (``files.upload`` vs a urllib3 ``PUT``
+of a chunk generator with ``Content-Length``), the server reading and discarding the body. Reported per
 side: throughput (MB/s, wall clock of the transfer) and RSS growth (peak
 ``ru_maxrss`` minus the RSS before the transfer). Goals (issue 17): growth < 20 MB and
 throughput >= 80 % of the bare GET.
@@ -100,7 +101,7 @@ size = os.path.getsize(path)
 
 UPLOADS = {
     "ours": UPLOAD_PRELUDE + r'''
-import genesyscloud, httpx
+import genesyscloud
 from genesyscloud import files
 client = genesyscloud.GenesysCloud(api_host="http://127.0.0.1:9", auth=genesyscloud.AccessToken("t"))
 before = rss_mb()
@@ -110,18 +111,18 @@ elapsed = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 print(json.dumps({"elapsed": elapsed, "bytes": size, "rss_before_mb": before, "peak_rss_mb": peak}))
 ''',
-    "httpx": UPLOAD_PRELUDE + r'''
-import httpx
+    "urllib3": UPLOAD_PRELUDE + r'''
+import urllib3
 before = rss_mb()
 started = time.perf_counter()
 def body():
     with open(path, "rb") as fh:
         while chunk := fh.read(256 * 1024):
             yield chunk
-with httpx.Client(timeout=60) as client:
-    response = client.put(url, content=body(), headers={"Content-Length": str(size),
-                                                        "Content-Type": "application/octet-stream"})
-    assert response.status_code == 200
+with urllib3.PoolManager(timeout=60) as pool:
+    response = pool.request("PUT", url, body=body(), headers={"Content-Length": str(size),
+                                                              "Content-Type": "application/octet-stream"})
+    assert response.status == 200
 elapsed = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 print(json.dumps({"elapsed": elapsed, "bytes": size, "rss_before_mb": before, "peak_rss_mb": peak}))
@@ -130,7 +131,7 @@ print(json.dumps({"elapsed": elapsed, "bytes": size, "rss_before_mb": before, "p
 
 CHILDREN = {
     "ours": CHILD_PRELUDE + r'''
-import genesyscloud, httpx
+import genesyscloud
 from genesyscloud import files
 client = genesyscloud.GenesysCloud(api_host="http://127.0.0.1:9", auth=genesyscloud.AccessToken("t"))
 before = rss_mb()
@@ -142,15 +143,17 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 os.unlink(path)
 print(json.dumps({"elapsed": elapsed, "bytes": result.size, "rss_before_mb": before, "peak_rss_mb": peak}))
 ''',
-    "httpx": CHILD_PRELUDE + r'''
-import httpx
+    "urllib3": CHILD_PRELUDE + r'''
+import urllib3
 before = rss_mb()
 started = time.perf_counter()
 written = 0
-with httpx.Client(timeout=60) as client, client.stream("GET", url) as response, open(path, "wb") as fh:
-    for chunk in response.iter_bytes():
+with urllib3.PoolManager(timeout=60) as pool, open(path, "wb") as fh:
+    response = pool.request("GET", url, preload_content=False)
+    for chunk in response.stream(256 * 1024):
         fh.write(chunk)
         written += len(chunk)
+    response.release_conn()
 elapsed = time.perf_counter() - started
 assert written == size
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
@@ -179,8 +182,8 @@ def main() -> None:
     args = parser.parse_args()
     size = min(args.size, 256 << 20) if args.quick else args.size
     rounds = 1 if args.quick else args.rounds
-    runs: dict[str, list[dict[str, Any]]] = {"ours": [], "httpx": []}
-    up: dict[str, list[dict[str, Any]]] = {"ours": [], "httpx": []}
+    runs: dict[str, list[dict[str, Any]]] = {"ours": [], "urllib3": []}
+    up: dict[str, list[dict[str, Any]]] = {"ours": [], "urllib3": []}
     with tempfile.NamedTemporaryFile(prefix="bench-upload-") as source:
         block = bytes(range(256)) * 4096
         for _ in range(size // len(block)):
@@ -189,7 +192,7 @@ def main() -> None:
         source.flush()
         with serving(size) as url:
             for _ in range(rounds):
-                for name in ("httpx", "ours"):
+                for name in ("urllib3", "ours"):
                     runs[name].append(lib.run_child(lib.our_python(), CHILDREN[name], url, str(size), timeout=1800))
                     up[name].append(lib.run_child(lib.our_python(), UPLOADS[name], url, source.name, timeout=1800))
     mbps = {n: lib.median([r["bytes"] / r["elapsed"] / 1e6 for r in rs]) for n, rs in runs.items()}
@@ -199,17 +202,17 @@ def main() -> None:
     up_title = f"upload: {size / (1 << 20):,.0f} MiB file from disk to a loopback PUT"
     title = f"download: {size / (1 << 20):,.0f} MiB object on loopback to disk"
     rows = [
-        lib.row(title, "throughput", "MB/s", ours=mbps["ours"], baseline=mbps["httpx"],
-                baseline_label="bare httpx streaming GET", ratio=mbps["ours"] / mbps["httpx"],
-                ratio_label="ours/httpx", budget=">= 80% of bare httpx", budget_met=mbps["ours"] >= 0.8 * mbps["httpx"]),
-        lib.row(title, "RSS growth during the transfer", "MB", ours=growth["ours"], baseline=growth["httpx"],
-                baseline_label="bare httpx streaming GET", budget="< 20 MB", budget_met=growth["ours"] < 20),
-        lib.row(up_title, "throughput", "MB/s", ours=up_mbps["ours"], baseline=up_mbps["httpx"],
-                baseline_label="bare httpx streaming PUT", ratio=up_mbps["ours"] / up_mbps["httpx"],
-                ratio_label="ours/httpx", budget=">= 80% of bare httpx",
-                budget_met=up_mbps["ours"] >= 0.8 * up_mbps["httpx"]),
-        lib.row(up_title, "RSS growth during the transfer", "MB", ours=up_growth["ours"], baseline=up_growth["httpx"],
-                baseline_label="bare httpx streaming PUT", budget="< 20 MB", budget_met=up_growth["ours"] < 20),
+        lib.row(title, "throughput", "MB/s", ours=mbps["ours"], baseline=mbps["urllib3"],
+                baseline_label="bare urllib3 streaming GET", ratio=mbps["ours"] / mbps["urllib3"],
+                ratio_label="ours/urllib3", budget=">= 80% of bare urllib3", budget_met=mbps["ours"] >= 0.8 * mbps["urllib3"]),
+        lib.row(title, "RSS growth during the transfer", "MB", ours=growth["ours"], baseline=growth["urllib3"],
+                baseline_label="bare urllib3 streaming GET", budget="< 20 MB", budget_met=growth["ours"] < 20),
+        lib.row(up_title, "throughput", "MB/s", ours=up_mbps["ours"], baseline=up_mbps["urllib3"],
+                baseline_label="bare urllib3 streaming PUT", ratio=up_mbps["ours"] / up_mbps["urllib3"],
+                ratio_label="ours/urllib3", budget=">= 80% of bare urllib3",
+                budget_met=up_mbps["ours"] >= 0.8 * up_mbps["urllib3"]),
+        lib.row(up_title, "RSS growth during the transfer", "MB", ours=up_growth["ours"], baseline=up_growth["urllib3"],
+                baseline_label="bare urllib3 streaming PUT", budget="< 20 MB", budget_met=up_growth["ours"] < 20),
     ]
     result = {"name": "files_download", "title": title, "rows": rows, "raw": {"download": runs, "upload": up},
               "notes": [f"files_download: medians of {rounds} interleaved rounds, each side in a fresh interpreter"]}

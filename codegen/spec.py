@@ -139,7 +139,7 @@ def annotation(spec: str, enum: tuple[str, ...] = (), *, param: bool = False) ->
     if spec.startswith("dict["):
         inner = annotation(spec[5:-1], param=param)
         return f"Mapping[str, {inner}]" if param else f"dict[str, {inner}]"
-    simple = {"str": "str", "int": "int", "float": "float", "bool": "bool", "any": "Any"}
+    simple = {"str": "str", "int": "int", "float": "float", "bool": "bool", "any": "Any", "binary": "BinaryResponse"}
     if spec == "datetime":
         return "datetime.datetime | str" if param else "datetime.datetime"
     if spec == "date":
@@ -151,10 +151,16 @@ def annotation(spec: str, enum: tuple[str, ...] = (), *, param: bool = False) ->
     return f"{spec} | dict[str, Any]" if param else spec
 
 
+def is_json_media(content_type: str) -> bool:
+    """``application/json`` and the ``+json`` suffix types (RFC 6839)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media.endswith("/json") or media.endswith("+json")
+
+
 def refs_of(spec: str) -> list[str]:
     if spec.startswith(("list[", "dict[")):
         return refs_of(spec[5:-1])
-    if spec in ("str", "int", "float", "bool", "any", "datetime", "date"):
+    if spec in ("str", "int", "float", "bool", "any", "datetime", "date", "binary"):
         return []
     return [spec]
 
@@ -238,6 +244,9 @@ def load(path: Path = SPEC_PATH) -> Api:
                 if schema:
                     response = type_spec(schema)
                     break
+            produces = list(op.get("produces") or data.get("produces") or ["application/json"])
+            if not any(is_json_media(c) for c in produces):
+                response = "binary"  # text/calendar, text/plain, audio...: a BinaryResponse, never parsed
             if response is not None:
                 refs.update(refs_of(response))
             operations.append(Operation(
@@ -255,7 +264,7 @@ def load(path: Path = SPEC_PATH) -> Api:
                 description=clean(op.get("description")),
                 deprecated=bool(op.get("deprecated")),
                 consumes=list(op.get("consumes") or data.get("consumes") or ["application/json"]),
-                produces=list(op.get("produces") or data.get("produces") or ["application/json"]),
+                produces=produces,
                 secured=bool(op.get("security", data.get("security"))),
                 refs=sorted(refs),
             ))

@@ -52,6 +52,7 @@ from .auth import (
 
 if TYPE_CHECKING:
     from ._core.operation import Operation
+    from ._core.binary import BinaryResponse
     from ._core.response import APIResponse
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "NULL",
     "Repeated",
     "APIResponse",
+    "BinaryResponse",
     "GenesysCloudError",
     "APIConnectionError",
     "APITimeoutError",
@@ -129,6 +131,10 @@ def __getattr__(name: str) -> Any:
         from ._core.request import Repeated
 
         return Repeated
+    if name == "BinaryResponse":
+        from ._core.binary import BinaryResponse
+
+        return BinaryResponse
     if name in ("interactive_login", "RedisTokenStore"):
         from . import auth
 

@@ -515,8 +515,8 @@ class _BaseClient:
     def _logger(self, options: ClientOptions | None = None) -> HttpLogger:
         return self._shared.logger((options or self._options).log)
 
-    def _api_flow(self, op: Operation, prepared: PreparedRequest,
-                  options: ClientOptions | None = None) -> Generator[tuple[str, Any], Any, Any]:
+    def _api_flow(self, op: Operation, prepared: PreparedRequest, options: ClientOptions | None = None,
+                  stream: bool = False) -> Generator[tuple[str, Any], Any, Any]:
         options = options or self._options
         if op.secured and self._shared.tokens is None:
             from ._core.errors import AuthError
@@ -533,7 +533,14 @@ class _BaseClient:
             logger=self._logger(options),
             timeout=self._timeout(options),
             pacer=self._shared.pacer,
+            stream=stream,
         )
+
+    @staticmethod
+    def _streams(op: Operation, raw: bool, options: ClientOptions) -> bool:
+        """Whether the response body is left unread for a streaming ``BinaryResponse``:
+        an operation that produces no JSON, called for its body (not ``with_raw_response``)."""
+        return op.response == "binary" and not raw and not options.return_extended_responses
 
     def _raw_call(self, method: str, path: str, params: Any, json: Any, headers: Mapping[str, str] | None,
                   has_body: bool) -> tuple[Operation, PreparedRequest]:
@@ -569,7 +576,11 @@ class _BaseClient:
                           policy=options.retry, logger=self._logger(options), timeout=self._timeout(options))
 
     def _result(self, op: Operation, response: Any, raw: bool, started: float,
-                options: ClientOptions | None = None) -> Any:
+                options: ClientOptions | None = None, stream: bool = False) -> Any:
+        if stream:
+            from ._core.binary import BinaryResponse
+
+            return BinaryResponse.streaming(response)
         content = response.content
         headers = response.headers
         status = response.status_code
@@ -694,11 +705,13 @@ class GenesysCloud(SyncResources, _BaseClient):
             action = next(flow)
             while True:
                 kind, arg = action
-                if kind == "send":
+                if kind == "send" or kind == "stream":
                     if pre is not None:
                         pre(arg)
                     try:
-                        result = transport.send(arg)
+                        result = transport.send(arg, stream=kind == "stream")
+                        if kind == "stream" and result.status_code >= 400:
+                            result.read()
                     except Exception as exc:  # noqa: BLE001 - the flow decides (TransportError) or raises
                         result = exc
                     else:
@@ -747,8 +760,9 @@ class GenesysCloud(SyncResources, _BaseClient):
     def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False) -> Any:
         started = time.monotonic()
         options = self._options  # one snapshot per call: a live reload applies between calls
-        response = self._drive(self._api_flow(op, prepared, options), options)
-        return self._result(op, response, raw, started, options)
+        stream = self._streams(op, raw, options)
+        response = self._drive(self._api_flow(op, prepared, options, stream), options)
+        return self._result(op, response, raw, started, options, stream)
 
     def authenticate(self) -> Token:
         """Obtain (or renew) the access token now instead of on the first call.
@@ -822,11 +836,13 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
             action = next(flow)
             while True:
                 kind, arg = action
-                if kind == "send":
+                if kind == "send" or kind == "stream":
                     if pre is not None and inspect.isawaitable(called := pre(arg)):
                         await called
                     try:
-                        result = await transport.send(arg)
+                        result = await transport.send(arg, stream=kind == "stream")
+                        if kind == "stream" and result.status_code >= 400:
+                            await result.aread()
                     except Exception as exc:  # noqa: BLE001 - the flow decides (TransportError) or raises
                         result = exc
                     else:
@@ -861,8 +877,9 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
     async def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False) -> Any:
         started = time.monotonic()
         options = self._options  # one snapshot per call: a live reload applies between calls
-        response = await self._drive(self._api_flow(op, prepared, options), options)
-        return self._result(op, response, raw, started, options)
+        stream = self._streams(op, raw, options)
+        response = await self._drive(self._api_flow(op, prepared, options, stream), options)
+        return self._result(op, response, raw, started, options, stream)
 
     async def authenticate(self) -> Token:
         """Obtain (or renew) the access token now. Raises ``AuthError``."""

@@ -18,8 +18,9 @@ with required headers (the ``/api/v2/uploads/...`` operations: ``url``, ``header
 every other URL (presigned object-store URLs) is fetched by a separate HTTP client that
 has no credentials at all, so neither the URL nor a redirect from it can carry the token.
 
-The object-store requests use httpx directly (``_ObjectHTTP``), the one place to move onto
-the client's transport seam.
+Object-store requests go over the transport seam (urllib3 sync, aiohttp async: no httpx
+needed) on transports of their own; redirects are followed (at most 5) and carry nothing
+but this module's own headers.
 """
 
 from __future__ import annotations
@@ -27,15 +28,17 @@ from __future__ import annotations
 import os
 import random
 import re
+import threading
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
+from ._core.binary import BinaryResponse, filename_from_disposition, safe_filename
 from ._core.errors import APIConnectionError, APITimeoutError, GenesysCloudError, status_error
 from ._core.retry import RETRYABLE_STATUSES, RetryPolicy, decide_retry
+from ._core.transport import DEFAULT_TIMEOUT, HttpRequest, Timeout, TransportConfig, TransportError
 
 __all__ = ["DownloadResult", "download", "adownload", "download_all", "adownload_all", "upload", "aupload",
            "BinaryResponse", "fetch", "afetch", "safe_filename",
@@ -49,33 +52,6 @@ _DOWNLOAD_PATH = re.compile(r"^(?:/platform)?/api/v2/downloads/([^/?#]+)$")
 
 class DownloadError(GenesysCloudError):
     """A download could not be completed (size mismatch, too many drops)."""
-
-
-def safe_filename(name: str | None) -> str | None:
-    """A file name safe to create in a directory: no directory parts, no ``..``, no control
-    characters, at most 255 bytes; ``None`` when nothing usable is left."""
-    if not name:
-        return None
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
-    if not name or name in (".", ".."):
-        return None
-    while len(name.encode()) > 255:
-        name = name[:-1]
-    return name
-
-
-def filename_from_disposition(header: str | None) -> str | None:
-    """The file name of a ``Content-Disposition`` header (``filename*`` of RFC 6266 /
-    RFC 5987 first, then ``filename``), made safe by :func:`safe_filename`."""
-    if not header:
-        return None
-    from email.message import Message
-
-    msg = Message()
-    msg["content-disposition"] = header
-    value = msg.get_filename()
-    return safe_filename(value)
 
 
 @dataclass
@@ -252,63 +228,124 @@ class _State:
 
 
 class _ObjectHTTP:
-    """HTTP for object-store URLs: its own httpx clients, with no credentials of any kind.
+    """HTTP for object-store URLs over the transport seam (urllib3 for sync, aiohttp for
+    asyncio; :mod:`genesyscloud._core.transport`), on transports of their own that hold no
+    credentials of any kind (no token, no cookies): a presigned URL and any redirect from it
+    get only the headers this module sets.
 
-    Sync downloads and uploads share one pooled client per process (built on first use;
-    building one costs tens of milliseconds); async ones make one per call (an
-    ``httpx.AsyncClient`` belongs to one event loop)."""
+    Sync downloads and uploads share one pooled transport per process (built on first use);
+    async ones make one per call or per ``adownload_all`` (an aiohttp session belongs to one
+    event loop)."""
 
     _shared: Any = None
-    _lock: Any = None
+    _lock = threading.Lock()
 
     @classmethod
     def shared(cls) -> Any:
-        import threading
-
-        import httpx
-
-        if cls._lock is None:
-            cls._lock = threading.Lock()
         with cls._lock:
             if cls._shared is None:
                 import atexit
 
-                cls._shared = httpx.Client(follow_redirects=True, max_redirects=5,
-                                           limits=httpx.Limits(max_connections=32, max_keepalive_connections=16))
+                cls._shared = cls.sync(32)
                 atexit.register(cls._shared.close)
             return cls._shared
 
     @staticmethod
-    def timeout(client: Any) -> Any:
+    def sync(pool: int = 10) -> Any:
+        from ._core.transport_urllib3 import Urllib3Transport
+
+        return Urllib3Transport(TransportConfig(max_connections=max(pool, 1)))
+
+    @staticmethod
+    def asynchronous(pool: int = 10) -> Any:
+        from ._core.transport_aiohttp import AiohttpTransport
+
+        return AiohttpTransport(TransportConfig(max_connections=max(pool, 10)))
+
+    @staticmethod
+    def timeout(client: Any) -> Timeout:
+        """The client's connect/read/write/pool timeouts; ``total`` per attempt is
+        :data:`_TRANSFER_TOTAL` (a large file takes longer than an API call; a stalled
+        transfer is still cut off by ``read``/``write``)."""
         value = getattr(client.options, "timeout", None)
-        return value if value is not None else 60.0
+        if value is None:
+            value = DEFAULT_TIMEOUT
+        elif not isinstance(value, Timeout):
+            from ._client import _check_timeout
 
-    @classmethod
-    def sync(cls, client: Any, pool: int = 10) -> Any:
-        import httpx
-
-        return httpx.Client(timeout=cls.timeout(client), follow_redirects=True, max_redirects=5,
-                            limits=httpx.Limits(max_connections=max(pool, 10), max_keepalive_connections=pool))
-
-    @classmethod
-    def asynchronous(cls, client: Any, pool: int = 10) -> Any:
-        import httpx
-
-        return httpx.AsyncClient(timeout=cls.timeout(client), follow_redirects=True, max_redirects=5,
-                                 limits=httpx.Limits(max_connections=max(pool, 10), max_keepalive_connections=pool))
+            value = _check_timeout(value) or DEFAULT_TIMEOUT
+        return Timeout(connect=value.connect, read=value.read, write=value.write, pool=value.pool,
+                       total=max(_TRANSFER_TOTAL, value.total or 0))
 
 
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    import httpx
+_TRANSFER_TOTAL = 6 * 3600.0  # seconds one object-store attempt may take at most
+_MAX_REDIRECTS = 5
+_REDIRECTS = (301, 302, 303, 307, 308)
+_CROSS_ORIGIN_DROP = ("authorization", "proxy-authorization", "cookie")
 
-    return (httpx.TransportError,)
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` without ``url``'s query (a presigned URL's signature)."""
+    query = urlsplit(url).query
+    return text.replace(query, "[query removed]") if query else text
 
 
-def _connection_error(exc: BaseException, url: str) -> APIConnectionError:
-    import httpx
+def _connection_error(exc: BaseException, url: str, method: str = "GET") -> APIConnectionError:
+    """A :class:`TransportError` as the public error (``APITimeoutError`` for timeouts)."""
+    cls = APITimeoutError if getattr(exc, "timeout", False) else APIConnectionError
+    return cls(f"{method} {_public(url)}: {_scrub(str(exc), url)}", method=method, url=_public(url))
 
-    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    return cls(f"{type(exc).__name__} fetching {_public(url)}: {exc}", method="GET", url=_public(url))
+
+def _redirect(method: str, url: str, headers: dict[str, str], status: int,
+              location: str) -> tuple[str, str, dict[str, str]]:
+    """The next hop of a redirect (RFC 9110 section 15.4): 303 turns into a bodiless GET;
+    headers that could carry a credential are dropped when the origin changes."""
+    from urllib.parse import urljoin
+
+    target = urljoin(url, location)
+    if urlsplit(target).scheme not in ("http", "https"):
+        raise APIConnectionError(f"{_public(url)} redirected to a non-HTTP URL", method=method, url=_public(url))
+    if _origin(target) != _origin(url):
+        headers = {k: v for k, v in headers.items() if k.lower() not in _CROSS_ORIGIN_DROP}
+    if status == 303 and method != "HEAD":
+        method = "GET"
+        headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "content-type")}
+    return method, target, headers
+
+
+def _open_sync(http: Any, method: str, url: str, headers: Mapping[str, str], timeout: Timeout,
+               body: Callable[[], Any] | None = None) -> tuple[Any, str]:
+    """Send and follow up to :data:`_MAX_REDIRECTS` redirects; return the streamed
+    :class:`~genesyscloud._core.transport.Response` (status and headers read, body not)
+    and the final URL. ``body()`` gives a fresh request body per hop. Raises
+    :class:`TransportError` (the caller maps it)."""
+    sent = dict(headers)
+    for _ in range(_MAX_REDIRECTS + 1):
+        content = body() if body is not None and method != "GET" else None
+        request = HttpRequest(method, url, [], dict(sent), content, timeout, time.monotonic() + timeout.total)
+        response = http.send(request, stream=True)
+        location = response.headers.get("location")
+        if response.status_code not in _REDIRECTS or not location:
+            return response, url
+        response.close()
+        method, url, sent = _redirect(method, url, sent, response.status_code, location)
+    raise APIConnectionError(f"{_public(url)}: more than {_MAX_REDIRECTS} redirects", method=method, url=_public(url))
+
+
+async def _open_async(http: Any, method: str, url: str, headers: Mapping[str, str], timeout: Timeout,
+                      body: Callable[[], Any] | None = None) -> tuple[Any, str]:
+    """Asyncio counterpart of :func:`_open_sync`."""
+    sent = dict(headers)
+    for _ in range(_MAX_REDIRECTS + 1):
+        content = body() if body is not None and method != "GET" else None
+        request = HttpRequest(method, url, [], dict(sent), content, timeout, time.monotonic() + timeout.total)
+        response = await http.send(request, stream=True)
+        location = response.headers.get("location")
+        if response.status_code not in _REDIRECTS or not location:
+            return response, url
+        await response.aclose()
+        method, url, sent = _redirect(method, url, sent, response.status_code, location)
+    raise APIConnectionError(f"{_public(url)}: more than {_MAX_REDIRECTS} redirects", method=method, url=_public(url))
 
 
 def _resolve_sync(client: Any, source: Any) -> tuple[str, Any]:
@@ -390,15 +427,15 @@ def download(client: Any, source: Any, path: str | os.PathLike[str] | None = Non
     timeout = _ObjectHTTP.timeout(client)
     part: Path | None = None
     fh: IO[bytes] | None = None
-    errors = _transport_errors()
     try:
         while True:
             progressed = False
             try:
-                with http.stream("GET", url, headers=state.request_headers(), timeout=timeout) as response:
+                response, _ = _open_sync(http, "GET", url, state.request_headers(), timeout)
+                try:
                     if response.status_code >= 300:
-                        response.read()
-                        sleep(state.retry_after_status(response.status_code, response.headers, response.text))
+                        text = response.read().decode("utf-8", "replace")
+                        sleep(state.retry_after_status(response.status_code, response.headers, text))
                         continue
                     restart = state.start_body(response.status_code, response.headers)
                     if fh is None:
@@ -408,13 +445,15 @@ def download(client: Any, source: Any, path: str | os.PathLike[str] | None = Non
                     if restart or state.written == 0:
                         fh.seek(0)
                         fh.truncate()
-                    for chunk in response.iter_bytes():
+                    for chunk in response.iter_bytes(_CHUNK):
                         fh.write(chunk)
                         state.written += len(chunk)
                         progressed = True
                         if report is not None:
                             report(state.written, state.total)
-            except errors as exc:
+                finally:
+                    response.close()
+            except TransportError as exc:
                 sleep(state.dropped(exc, progressed))
                 continue
             if not state.complete():
@@ -445,18 +484,19 @@ async def adownload(client: Any, source: Any, path: str | os.PathLike[str] | Non
     url = value
     state = _State(url, client.options.retry, max_resumes)
     report, stop = _progress_callback(progress, "download")
-    http = _http or _ObjectHTTP.asynchronous(client)
+    http = _http or _ObjectHTTP.asynchronous()
+    timeout = _ObjectHTTP.timeout(client)
     part: Path | None = None
     fh: IO[bytes] | None = None
-    errors = _transport_errors()
     try:
         while True:
             progressed = False
             try:
-                async with http.stream("GET", url, headers=state.request_headers()) as response:
+                response, _ = await _open_async(http, "GET", url, state.request_headers(), timeout)
+                try:
                     if response.status_code >= 300:
-                        await response.aread()
-                        await wait(state.retry_after_status(response.status_code, response.headers, response.text))
+                        text = (await response.aread()).decode("utf-8", "replace")
+                        await wait(state.retry_after_status(response.status_code, response.headers, text))
                         continue
                     restart = state.start_body(response.status_code, response.headers)
                     if fh is None:
@@ -466,13 +506,15 @@ async def adownload(client: Any, source: Any, path: str | os.PathLike[str] | Non
                     if restart or state.written == 0:
                         fh.seek(0)
                         fh.truncate()
-                    async for chunk in response.aiter_bytes():
+                    async for chunk in response.aiter_bytes(_CHUNK):
                         fh.write(chunk)
                         state.written += len(chunk)
                         progressed = True
                         if report is not None:
                             report(state.written, state.total)
-            except errors as exc:
+                finally:
+                    await response.aclose()
+            except TransportError as exc:
                 await wait(state.dropped(exc, progressed))
                 continue
             if not state.complete():
@@ -485,7 +527,7 @@ async def adownload(client: Any, source: Any, path: str | os.PathLike[str] | Non
     finally:
         stop()
         if _http is None:
-            await http.aclose()
+            await http.close()
         if fh is not None:
             fh.close()
             if part is not None and part.exists():
@@ -506,7 +548,7 @@ def download_all(client: Any, sources: Iterable[Any], directory: str | os.PathLi
         raise ValueError("concurrency must be an int >= 1")
     items = list(sources)
     Path(directory).mkdir(parents=True, exist_ok=True)
-    http = _ObjectHTTP.sync(client, pool=concurrency)
+    http = _ObjectHTTP.sync(concurrency)
     try:
         with ThreadPoolExecutor(concurrency) as pool:
             futures = [pool.submit(download, client, item, directory, max_resumes=max_resumes, _http=http)
@@ -526,7 +568,7 @@ async def adownload_all(client: Any, sources: Iterable[Any], directory: str | os
     items = list(sources)
     Path(directory).mkdir(parents=True, exist_ok=True)
     limit = asyncio.Semaphore(concurrency)
-    http = _ObjectHTTP.asynchronous(client, pool=concurrency)
+    http = _ObjectHTTP.asynchronous(concurrency)
 
     async def one(item: Any) -> DownloadResult:
         async with limit:
@@ -535,52 +577,10 @@ async def adownload_all(client: Any, sources: Iterable[Any], directory: str | os
     try:
         return list(await asyncio.gather(*(one(item) for item in items)))
     finally:
-        await http.aclose()
+        await http.close()
 
 
 # -- binary responses ------------------------------------------------------------------------
-class BinaryResponse:
-    """A response body that is not JSON (audio, ``text/calendar``, CSV, zip), never parsed.
-
-    Attributes:
-        content: the body (``bytes``).
-        content_type: the ``Content-Type`` header, or ``None``.
-        filename: the sanitised ``Content-Disposition`` file name (:func:`safe_filename`), or ``None``.
-        headers: the response headers; correlation_id: ``ININ-Correlation-Id``.
-    """
-
-    def __init__(self, content: bytes, headers: Mapping[str, str]) -> None:
-        self.content = content
-        self.headers = headers
-        self.content_type: str | None = headers.get("content-type")
-        self.filename = filename_from_disposition(headers.get("content-disposition"))
-        self.correlation_id: str | None = headers.get("inin-correlation-id")
-
-    def iter_bytes(self, chunk_size: int = 65536) -> Iterator[bytes]:
-        """The body in chunks of at most ``chunk_size`` bytes."""
-        view = memoryview(self.content)
-        for start in range(0, len(view), chunk_size):
-            yield bytes(view[start:start + chunk_size])
-
-    async def __aiter__(self) -> Any:
-        for chunk in self.iter_bytes():
-            yield chunk
-
-    def write_to(self, path: str | os.PathLike[str]) -> Path:
-        """Write the body to ``path`` (a directory gets :attr:`filename`) through ``.part`` and a rename."""
-        target = _target(path, self.filename, "download")
-        part = target.with_name(target.name + ".part")
-        with open(part, "wb") as fh:
-            fh.write(self.content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(part, target)
-        return target
-
-    def __repr__(self) -> str:
-        return f"<BinaryResponse {self.content_type!r} {len(self.content)} bytes filename={self.filename!r}>"
-
-
 def fetch(client: Any, path: str, *, params: Any = None) -> BinaryResponse:
     """``GET`` an API path with the client's auth and retries and return the body unparsed
     (for operations that produce ``text/calendar``, ``text/plain``, CSV...).
@@ -664,18 +664,27 @@ def upload(client: Any, target: Any, data: Any, *, headers: Mapping[str, str] | 
     """
     url, required, key = _upload_target(target)
     fh, size, owned = _open_source(data)
+    start = fh.tell()
     report, stop = _progress_callback(progress, "upload")
     http = _ObjectHTTP.shared()
+
+    def body() -> Iterator[bytes]:
+        fh.seek(start)  # a redirect replays the body from its start
+        return _chunks(fh, size, chunk_size, report)
+
     try:
         sent_headers = {**dict(headers or {}), **required, "Content-Length": str(size)}
         try:
-            response = http.put(url, content=_chunks(fh, size, chunk_size, report), headers=sent_headers,
-                                timeout=_ObjectHTTP.timeout(client))
-        except _transport_errors() as exc:
-            raise _connection_error(exc, url) from exc
+            response, final = _open_sync(http, "PUT", url, sent_headers, _ObjectHTTP.timeout(client), body)
+            try:
+                text = response.read().decode("utf-8", "replace")
+            finally:
+                response.close()
+        except TransportError as exc:
+            raise _connection_error(exc, url, "PUT") from exc
         if response.status_code >= 300:
-            raise status_error(response.status_code, method="PUT", url=_public(url), headers=response.headers,
-                               text=response.text)
+            raise status_error(response.status_code, method="PUT", url=_public(final), headers=response.headers,
+                               text=text)
         return key
     finally:
         stop()
@@ -685,28 +694,38 @@ def upload(client: Any, target: Any, data: Any, *, headers: Mapping[str, str] | 
 
 async def aupload(client: Any, target: Any, data: Any, *, headers: Mapping[str, str] | None = None,
                   progress: Progress | bool | None = None, chunk_size: int = _CHUNK) -> str | None:
-    """Asyncio counterpart of :func:`upload`."""
+    """Asyncio counterpart of :func:`upload` (the file is read in chunks on the event loop)."""
     url, required, key = _upload_target(target)
     fh, size, owned = _open_source(data)
+    start = fh.tell()
     report, stop = _progress_callback(progress, "upload")
-    http = _ObjectHTTP.asynchronous(client)
+    http = _ObjectHTTP.asynchronous()
 
-    async def chunks() -> Any:
-        for chunk in _chunks(fh, size, chunk_size, report):
-            yield chunk
+    def body() -> Any:
+        fh.seek(start)
+
+        async def chunks() -> Any:
+            for chunk in _chunks(fh, size, chunk_size, report):
+                yield chunk
+
+        return chunks()
 
     try:
         sent_headers = {**dict(headers or {}), **required, "Content-Length": str(size)}
         try:
-            response = await http.put(url, content=chunks(), headers=sent_headers)
-        except _transport_errors() as exc:
-            raise _connection_error(exc, url) from exc
+            response, final = await _open_async(http, "PUT", url, sent_headers, _ObjectHTTP.timeout(client), body)
+            try:
+                text = (await response.aread()).decode("utf-8", "replace")
+            finally:
+                await response.aclose()
+        except TransportError as exc:
+            raise _connection_error(exc, url, "PUT") from exc
         if response.status_code >= 300:
-            raise status_error(response.status_code, method="PUT", url=_public(url), headers=response.headers,
-                               text=response.text)
+            raise status_error(response.status_code, method="PUT", url=_public(final), headers=response.headers,
+                               text=text)
         return key
     finally:
         stop()
-        await http.aclose()
+        await http.close()
         if owned:
             fh.close()

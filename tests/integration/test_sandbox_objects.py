@@ -123,8 +123,8 @@ def test_a_fault_drops_the_download_mid_body_and_range_resumes(gc, sb):
 def test_non_json_operations_answer_with_their_content_type(gc, sb):
     raw = gc.workforce_management.with_raw_response.get_workforcemanagement_calendar_data_ics("cal-1")
     assert raw.headers["content-type"].startswith("text/calendar") and raw.content.startswith(b"BEGIN:VCALENDAR\r\n")
-    assert raw.parse().count("BEGIN:VEVENT") == 5
-    text = gc.integrations.get_integrations_action_template("action-1", "requesttemplate.vm")
-    assert text == '{"actionId": "$input.actionId"}\n'
+    assert raw.parse().text.count("BEGIN:VEVENT") == 5  # a BinaryResponse, never parsed
+    with gc.integrations.get_integrations_action_template("action-1", "requesttemplate.vm") as body:
+        assert body.read() == b'{"actionId": "$input.actionId"}\n'
     with pytest.raises(genesyscloud.NotFoundError):
         gc.integrations.get_integrations_action_draft_template("action-1", "nothing.vm")

@@ -103,19 +103,25 @@ def _plan(operation_id: str) -> tuple[Any, list[Any], dict[str, Any], dict[str, 
         response_schema = (op["responses"].get(code) or {}).get("schema")
         if response_schema:
             break
-    return desc, args, kwargs, {"expected": expected, "response_schema": response_schema}
+    produces = op.get("produces") or load_spec().get("produces") or ["application/json"]
+    json_types = [c for c in produces if c.split(";")[0].strip().endswith(("/json", "+json"))]
+    binary = None if json_types else produces[0]
+    return desc, args, kwargs, {"expected": expected, "response_schema": response_schema, "binary": binary}
 
 
 def _responder(plan: dict[str, Any], seen: list[httpx.Request]):
     schema = plan["response_schema"]
     payload = sample(schema, depth=2) if schema else None
+    binary = plan["binary"]
+    if binary is not None:  # an operation producing no JSON: its bytes come back unparsed
+        payload = f"{binary} body \u00e9".encode()
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
+        if binary is not None:
+            return httpx.Response(200, content=payload, headers={"content-type": binary})
         if payload is None:
             return httpx.Response(204)
-        if schema.get("type") == "string":
-            return httpx.Response(200, text=str(payload), headers={"content-type": "text/plain"})
         return httpx.Response(200, json=payload, headers={"ININ-Correlation-Id": "corr-1"})
 
     return handler, payload
@@ -141,7 +147,11 @@ def _check(desc: Any, plan: dict[str, Any], seen: list[httpx.Request], result: A
     else:
         assert req.content == b""
     # the response decodes to the declared type and re-encodes losslessly
-    if payload is None:
+    if plan["binary"] is not None:
+        assert desc.response == "binary" and isinstance(result, genesyscloud.BinaryResponse)
+        assert result.content_type == plan["binary"]
+        assert result.read() == payload  # streamed, never parsed
+    elif payload is None:
         assert result is None
     elif isinstance(result, genesyscloud.Model):
         assert type(result).__wire_name__ == desc.response
@@ -181,5 +191,7 @@ async def check_operation_async(group: str, operation_id: str) -> None:
         warnings.simplefilter("always")
         result = await method(*args, **kwargs)
     assert any(w.category is DeprecationWarning for w in caught) == desc.deprecated
+    if plan["binary"] is not None:
+        await result.aread()
     _check(desc, plan, seen, result, payload)
     await http.aclose()

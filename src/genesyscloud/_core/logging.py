@@ -408,7 +408,7 @@ class HttpLogger:
                                                          if hasattr(response.headers, "multi_items")
                                                          else response.headers, s.allowed_headers)
                 lines.append("response headers: " + json.dumps(data["responseHeaders"]))
-            if s.response_body:
+            if s.response_body and getattr(response, "_content", b"") is not None:  # a streamed body is not read here
                 data["responseBody"] = redact_body(response.content, response.headers.get("content-type", ""))
                 if data["responseBody"] is not None:
                     lines.append("response body: " + _show(data["responseBody"]))

@@ -2,7 +2,9 @@
 
 ``decode(op, status, headers, content)`` turns a success response into the operation's
 declared type: a model (resolved lazily), a list or dict of models, a primitive, or
-``None`` for bodiless answers.
+``None`` for bodiless answers; a :class:`~genesyscloud._core.binary.BinaryResponse` for
+an operation that produces no JSON (type spec ``binary``) and for any body whose
+``Content-Type`` is not JSON.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Generic, Mapping, TypeVar
 
+from .binary import BinaryResponse, is_json_type
 from .errors import ResponseDecodeError
 from .models import codec
 from .operation import Operation
@@ -27,11 +30,12 @@ def decode(op: Operation | None, status: int, headers: Mapping[str, str], conten
             (for example a truncated response).
     """
     spec = op.response if op is not None else "any"
+    content_type = headers.get("content-type", "")
+    if spec == "binary" or (content and content_type and not is_json_type(content_type)):
+        # a body that is not JSON is never parsed as JSON
+        return BinaryResponse(content, headers, status_code=status)
     if status == 204 or not content or spec is None:
         return None
-    content_type = headers.get("content-type", "")
-    if "json" not in content_type and content_type and spec == "str":
-        return content.decode("utf-8", "replace")
     try:
         data = json.loads(content)
     except ValueError as exc:

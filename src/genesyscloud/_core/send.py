@@ -7,6 +7,9 @@
   transport (:mod:`transport`) and returns the :class:`~.transport.Response`, or the
   exception the transport raised (a :class:`~.transport.TransportError` is retried
   according to the policy; anything else is raised as is)
+* ``("stream", request)`` -> the same with ``send(request, stream=True)``: the body of
+  a status >= 400 is read (so that it can be logged, retried and raised), a success
+  body is left to the caller
 * ``("sleep", seconds)`` -> the driver sleeps (``time.sleep`` / ``asyncio.sleep``)
 
 and finally returns the :class:`~.transport.Response` to decode, or raises. Retry
@@ -103,11 +106,13 @@ def _log_retry(logger: HttpLogger | None, method: str, url: str, attempt: int, d
         log.debug("retrying %s %s in %.3f s (retry %d): %s", method, url, delay, attempt, reason)
 
 
-def _exchange(logger: Any, request: HttpRequest) -> Generator[tuple[str, Any], Any, Any]:
+def _exchange(logger: Any, request: HttpRequest, kind: str = "send") -> Generator[tuple[str, Any], Any, Any]:
     """Send one request through the driver and log it; return the response or the
-    transport error (any other exception from the driver is raised)."""
+    transport error (any other exception from the driver is raised). ``kind`` is
+    ``"stream"`` for a response whose body the caller streams (the driver reads the
+    body of an error status, and leaves a success body unread)."""
     sent_at = time.monotonic()
-    result = yield ("send", request)
+    result = yield (kind, request)
     _log_exchange(logger, request, result, time.monotonic() - sent_at)
     if isinstance(result, BaseException) and not isinstance(result, TransportError):
         raise result
@@ -188,6 +193,7 @@ def call_flow(
     logger: HttpLogger | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
     pacer: Pacer | None = None,
+    stream: bool = False,
 ) -> Generator[tuple[str, Any], Any, Response]:
     """The send loop for one API call (see the module docstring for the protocol).
 
@@ -195,6 +201,8 @@ def call_flow(
     debug level with its reason. With a ``pacer``, each attempt first waits for a slot in
     its token's rate-limit window (logged at debug level); the waits count against the
     policy's ``total_budget``, and a wait beyond it raises :class:`APITimeoutError`.
+    ``stream=True`` yields ``("stream", request)`` instead
+    of ``("send", request)``: the returned success response's body is not read yet.
     """
 
     url = base_url + prepared.path
@@ -224,7 +232,7 @@ def call_flow(
                                       slept_until)
         request = HttpRequest(prepared.method, url, prepared.query, dict(headers), content, timeout,
                               _attempt_deadline(timeout, call_deadline))
-        result = yield from _exchange(logger, request)
+        result = yield from _exchange(logger, request, "stream" if stream else "send")
         elapsed = time.monotonic() - started
         if bucket is not None:
             if isinstance(result, BaseException):

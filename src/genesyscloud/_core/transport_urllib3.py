@@ -278,7 +278,12 @@ class Urllib3Transport:
 
     def _chunks(self, response: Any, attempt: Attempt, request: HttpRequest, headers: Headers, size: int) -> Any:
         try:
-            yield from response.stream(size, decode_content=True)
+            if response.chunked and response.supports_chunked_reads():
+                yield from response.stream(size, decode_content=True)
+            else:  # what has arrived, up to size: bytes before a drop are not lost (resume)
+                read1 = response.read1
+                while chunk := read1(size):
+                    yield chunk
         except _exc.DecodeError as exc:
             self._discard(response, attempt)
             raise _decode_error(request, response.status, headers, exc) from exc

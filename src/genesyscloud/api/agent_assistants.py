@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.assistant_queue_users_query_response import AssistantQueueUsersQueryResponse
     from genesyscloud.models.bulk_response import BulkResponse
     from genesyscloud.models.entity_listing import EntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AgentAssistantsAPI", "AsyncAgentAssistantsAPI", "OPERATIONS"]

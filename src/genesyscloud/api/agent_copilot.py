@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.copilot import Copilot
     from genesyscloud.models.language_support_response import LanguageSupportResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AgentCopilotAPI", "AsyncAgentCopilotAPI", "OPERATIONS"]

@@ -12,6 +12,7 @@ from genesyscloud._core.operation import Param as _P
 
 if TYPE_CHECKING:
     from genesyscloud.models.auto_answer_settings import AutoAnswerSettings
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AgentUIAPI", "AsyncAgentUIAPI", "OPERATIONS"]

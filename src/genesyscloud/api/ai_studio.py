@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.update_guide_version import UpdateGuideVersion
     from genesyscloud.models.upload_url_request import UploadUrlRequest
     from genesyscloud.models.upload_url_response import UploadUrlResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AIStudioAPI", "AsyncAIStudioAPI", "OPERATIONS"]

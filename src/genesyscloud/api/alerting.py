@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.get_alert_query import GetAlertQuery
     from genesyscloud.models.get_rules_query import GetRulesQuery
     from genesyscloud.models.modifiable_rule_properties import ModifiableRuleProperties
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AlertingAPI", "AsyncAlertingAPI", "OPERATIONS"]

@@ -139,6 +139,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.user_details_query import UserDetailsQuery
     from genesyscloud.models.user_observation_query import UserObservationQuery
     from genesyscloud.models.user_observation_query_response import UserObservationQueryResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AnalyticsAPI", "AsyncAnalyticsAPI", "OPERATIONS"]

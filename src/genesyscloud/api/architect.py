@@ -92,6 +92,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.system_prompt_asset_entity_listing import SystemPromptAssetEntityListing
     from genesyscloud.models.system_prompt_entity_listing import SystemPromptEntityListing
     from genesyscloud.models.upload_url_response import UploadUrlResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ArchitectAPI", "AsyncArchitectAPI", "OPERATIONS"]

@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.assistant_copilot_variation import AssistantCopilotVariation
     from genesyscloud.models.assistant_copilot_variation_listing import AssistantCopilotVariationListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AssistantCopilotVariationsAPI", "AsyncAssistantCopilotVariationsAPI", "OPERATIONS"]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.audit_realtime_query_results_response import AuditRealtimeQueryResultsResponse
     from genesyscloud.models.audit_realtime_related_request import AuditRealtimeRelatedRequest
     from genesyscloud.models.audit_realtime_related_results_response import AuditRealtimeRelatedResultsResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AuditAPI", "AsyncAuditAPI", "OPERATIONS"]

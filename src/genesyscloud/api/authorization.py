@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.user_authorization import UserAuthorization
     from genesyscloud.models.user_reference_entity_listing import UserReferenceEntityListing
     from genesyscloud.models.validation_error_listing import ValidationErrorListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["AuthorizationAPI", "AsyncAuthorizationAPI", "OPERATIONS"]

@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.background_assistant_user_authenticated_info import BackgroundAssistantUserAuthenticatedInfo
     from genesyscloud.models.signed_data import SignedData
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["BackgroundAssistantAPI", "AsyncBackgroundAssistantAPI", "OPERATIONS"]

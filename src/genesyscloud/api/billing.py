@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.billing_usage_report import BillingUsageReport
     from genesyscloud.models.trustee_billing_overview import TrusteeBillingOverview
     from genesyscloud.models.url_response import UrlResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["BillingAPI", "AsyncBillingAPI", "OPERATIONS"]

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.update_decision_table_import_job_request import UpdateDecisionTableImportJobRequest
     from genesyscloud.models.update_decision_table_request import UpdateDecisionTableRequest
     from genesyscloud.models.update_decision_table_version_request import UpdateDecisionTableVersionRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["BusinessRulesAPI", "AsyncBusinessRulesAPI", "OPERATIONS"]

@@ -12,6 +12,7 @@ from genesyscloud._core.operation import Param as _P
 
 if TYPE_CHECKING:
     from genesyscloud.models.emergency_location import EmergencyLocation
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["CarrierServicesAPI", "AsyncCarrierServicesAPI", "OPERATIONS"]

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.stepplan_listing import StepplanListing
     from genesyscloud.models.stepplan_update import StepplanUpdate
     from genesyscloud.models.terminate_job import TerminateJob
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["CaseManagementAPI", "AsyncCaseManagementAPI", "OPERATIONS"]

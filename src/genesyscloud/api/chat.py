@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.send_message_body import SendMessageBody
     from genesyscloud.models.user_chat_settings_post import UserChatSettingsPost
     from genesyscloud.models.user_settings_for_chat import UserSettingsForChat
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ChatAPI", "AsyncChatAPI", "OPERATIONS"]

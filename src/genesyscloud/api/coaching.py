@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.coaching_slots_response import CoachingSlotsResponse
     from genesyscloud.models.create_coaching_appointment_request import CreateCoachingAppointmentRequest
     from genesyscloud.models.update_coaching_appointment_request import UpdateCoachingAppointmentRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["CoachingAPI", "AsyncCoachingAPI", "OPERATIONS"]

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.workspace_entity_listing import WorkspaceEntityListing
     from genesyscloud.models.workspace_member import WorkspaceMember
     from genesyscloud.models.workspace_member_entity_listing import WorkspaceMemberEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ContentManagementAPI", "AsyncContentManagementAPI", "OPERATIONS"]

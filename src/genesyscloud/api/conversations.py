@@ -233,6 +233,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.whats_app_integration_update_request import WhatsAppIntegrationUpdateRequest
     from genesyscloud.models.wrapup_code import WrapupCode
     from genesyscloud.models.wrapup_input import WrapupInput
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ConversationsAPI", "AsyncConversationsAPI", "OPERATIONS"]

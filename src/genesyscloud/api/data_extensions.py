@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.coretype import Coretype
     from genesyscloud.models.coretype_listing import CoretypeListing
     from genesyscloud.models.schema_quantity_limits import SchemaQuantityLimits
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["DataExtensionsAPI", "AsyncDataExtensionsAPI", "OPERATIONS"]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.masking_rule_listing import MaskingRuleListing
     from genesyscloud.models.masking_rule_validate_request import MaskingRuleValidateRequest
     from genesyscloud.models.masking_rule_validate_response import MaskingRuleValidateResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["DataPrivacyAPI", "AsyncDataPrivacyAPI", "OPERATIONS"]

@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.dependency_count import DependencyCount
     from genesyscloud.models.dependency_entity_listing import DependencyEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["DependenciesAPI", "AsyncDependenciesAPI", "OPERATIONS"]

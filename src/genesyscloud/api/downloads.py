@@ -12,6 +12,7 @@ from genesyscloud._core.operation import Param as _P
 
 if TYPE_CHECKING:
     from genesyscloud.models.url_response import UrlResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["DownloadsAPI", "AsyncDownloadsAPI", "OPERATIONS"]

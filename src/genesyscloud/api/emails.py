@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.email_settings import EmailSettings
     from genesyscloud.models.email_threading_settings import EmailThreadingSettings
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["EmailsAPI", "AsyncEmailsAPI", "OPERATIONS"]

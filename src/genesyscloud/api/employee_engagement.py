@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.recognition import Recognition
     from genesyscloud.models.recognition_base import RecognitionBase
     from genesyscloud.models.recognitions import Recognitions
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["EmployeeEngagementAPI", "AsyncEmployeeEngagementAPI", "OPERATIONS"]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.batch_predictive_routing_custom_kpi_attribution_event_request import BatchPredictiveRoutingCustomKpiAttributionEventRequest
     from genesyscloud.models.batch_user_presence_event_request import BatchUserPresenceEventRequest
     from genesyscloud.models.batch_user_routing_status_event_request import BatchUserRoutingStatusEventRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["EventsAPI", "AsyncEventsAPI", "OPERATIONS"]

@@ -96,6 +96,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.session_listing import SessionListing
     from genesyscloud.models.update_segment_assignment_request import UpdateSegmentAssignmentRequest
     from genesyscloud.models.update_segment_assignment_response import UpdateSegmentAssignmentResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ExternalContactsAPI", "AsyncExternalContactsAPI", "OPERATIONS"]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.fax_document_entity_listing import FaxDocumentEntityListing
     from genesyscloud.models.fax_summary import FaxSummary
     from genesyscloud.models.outbound_fax_status import OutboundFaxStatus
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["FaxAPI", "AsyncFaxAPI", "OPERATIONS"]

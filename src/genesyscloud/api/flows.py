@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.flow_async_aggregation_query import FlowAsyncAggregationQuery
     from genesyscloud.models.flow_observation_query import FlowObservationQuery
     from genesyscloud.models.flow_observation_query_response import FlowObservationQueryResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["FlowsAPI", "AsyncFlowsAPI", "OPERATIONS"]

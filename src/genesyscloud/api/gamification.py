@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.workday_metric_listing import WorkdayMetricListing
     from genesyscloud.models.workday_points_trend import WorkdayPointsTrend
     from genesyscloud.models.workday_values_trend import WorkdayValuesTrend
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["GamificationAPI", "AsyncGamificationAPI", "OPERATIONS"]

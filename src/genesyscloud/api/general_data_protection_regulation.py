@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.gdpr_request import GDPRRequest
     from genesyscloud.models.gdpr_request_entity_listing import GDPRRequestEntityListing
     from genesyscloud.models.gdpr_subject_entity_listing import GDPRSubjectEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["GeneralDataProtectionRegulationAPI", "AsyncGeneralDataProtectionRegulationAPI", "OPERATIONS"]

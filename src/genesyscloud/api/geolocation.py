@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.geolocation import Geolocation
     from genesyscloud.models.geolocation_settings import GeolocationSettings
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["GeolocationAPI", "AsyncGeolocationAPI", "OPERATIONS"]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.greeting import Greeting
     from genesyscloud.models.greeting_listing import GreetingListing
     from genesyscloud.models.greeting_media_info import GreetingMediaInfo
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["GreetingsAPI", "AsyncGreetingsAPI", "OPERATIONS"]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.group_update import GroupUpdate
     from genesyscloud.models.groups_search_response import GroupsSearchResponse
     from genesyscloud.models.user_entity_listing import UserEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["GroupsAPI", "AsyncGroupsAPI", "OPERATIONS"]

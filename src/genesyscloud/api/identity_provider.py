@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.pure_cloud import PureCloud
     from genesyscloud.models.pure_engage import PureEngage
     from genesyscloud.models.salesforce import Salesforce
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["IdentityProviderAPI", "AsyncIdentityProviderAPI", "OPERATIONS"]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.accelerator_list import AcceleratorList
     from genesyscloud.models.accelerator_specification import AcceleratorSpecification
     from genesyscloud.models.infrastructureascode_job import InfrastructureascodeJob
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["InfrastructureAsCodeAPI", "AsyncInfrastructureAsCodeAPI", "OPERATIONS"]

@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.update_draft_input import UpdateDraftInput
     from genesyscloud.models.user_app_entity_listing import UserAppEntityListing
     from genesyscloud.models.webhook_invocation_response import WebhookInvocationResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["IntegrationsAPI", "AsyncIntegrationsAPI", "OPERATIONS"]
@@ -250,7 +251,7 @@ _get_integrations_action_draft_template = _Op(
         _P("action_id", "actionId", "path", "str", True, "actionId"),
         _P("file_name", "fileName", "path", "str", True, "Name of template file to be retrieved for this action draft."),
     ),
-    'str',
+    'binary',
     summary="Retrieve templates for a Draft based on filename.",
     produces=("text/plain", ),
 )
@@ -302,7 +303,7 @@ _get_integrations_action_template = _Op(
         _P("action_id", "actionId", "path", "str", True, "actionId"),
         _P("file_name", "fileName", "path", "str", True, "Name of template file to be retrieved for this action."),
     ),
-    'str',
+    'binary',
     summary="Retrieve text of templates for an action based on filename.",
     produces=("text/plain", ),
 )
@@ -1630,7 +1631,7 @@ class IntegrationsAPI(SyncAPI):
         self,
         action_id: str,
         file_name: str,
-    ) -> str:
+    ) -> BinaryResponse:
         """Retrieve templates for a Draft based on filename.
 
         Wraps ``GET /api/v2/integrations/actions/{actionId}/draft/templates/{fileName}`` (operation ``getIntegrationsActionDraftTemplate``).
@@ -1641,7 +1642,9 @@ class IntegrationsAPI(SyncAPI):
                 this action draft.
 
         Returns:
-            str
+            BinaryResponse: the body unparsed (text/plain),
+            streamed: ``iter_bytes()`` / ``async for``, ``write_to(path)``, ``read()`` /
+            ``await aread()``; ``close()`` it (or use ``with``) when not read to the end
         """
         return self._call(_get_integrations_action_draft_template, locals())
 
@@ -1704,7 +1707,7 @@ class IntegrationsAPI(SyncAPI):
         self,
         action_id: str,
         file_name: str,
-    ) -> str:
+    ) -> BinaryResponse:
         """Retrieve text of templates for an action based on filename.
 
         Wraps ``GET /api/v2/integrations/actions/{actionId}/templates/{fileName}`` (operation ``getIntegrationsActionTemplate``).
@@ -1715,7 +1718,9 @@ class IntegrationsAPI(SyncAPI):
                 this action.
 
         Returns:
-            str
+            BinaryResponse: the body unparsed (text/plain),
+            streamed: ``iter_bytes()`` / ``async for``, ``write_to(path)``, ``read()`` /
+            ``await aread()``; ``close()`` it (or use ``with``) when not read to the end
         """
         return self._call(_get_integrations_action_template, locals())
 
@@ -3596,7 +3601,7 @@ class AsyncIntegrationsAPI(AsyncAPI):
         self,
         action_id: str,
         file_name: str,
-    ) -> str:
+    ) -> BinaryResponse:
         """Retrieve templates for a Draft based on filename.
 
         Wraps ``GET /api/v2/integrations/actions/{actionId}/draft/templates/{fileName}`` (operation ``getIntegrationsActionDraftTemplate``).
@@ -3607,7 +3612,9 @@ class AsyncIntegrationsAPI(AsyncAPI):
                 this action draft.
 
         Returns:
-            str
+            BinaryResponse: the body unparsed (text/plain),
+            streamed: ``iter_bytes()`` / ``async for``, ``write_to(path)``, ``read()`` /
+            ``await aread()``; ``close()`` it (or use ``with``) when not read to the end
         """
         return await self._call(_get_integrations_action_draft_template, locals())
 
@@ -3670,7 +3677,7 @@ class AsyncIntegrationsAPI(AsyncAPI):
         self,
         action_id: str,
         file_name: str,
-    ) -> str:
+    ) -> BinaryResponse:
         """Retrieve text of templates for an action based on filename.
 
         Wraps ``GET /api/v2/integrations/actions/{actionId}/templates/{fileName}`` (operation ``getIntegrationsActionTemplate``).
@@ -3681,7 +3688,9 @@ class AsyncIntegrationsAPI(AsyncAPI):
                 this action.
 
         Returns:
-            str
+            BinaryResponse: the body unparsed (text/plain),
+            streamed: ``iter_bytes()`` / ``async for``, ``write_to(path)``, ``read()`` /
+            ``await aread()``; ``close()`` it (or use ``with``) when not read to the end
         """
         return await self._call(_get_integrations_action_template, locals())
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.intents_category import IntentsCategory
     from genesyscloud.models.intents_category_listing import IntentsCategoryListing
     from genesyscloud.models.intents_category_patch import IntentsCategoryPatch
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["IntentsAPI", "AsyncIntentsAPI", "OPERATIONS"]

@@ -91,6 +91,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.update_segment_assignment_response import UpdateSegmentAssignmentResponse
     from genesyscloud.models.web_event_request import WebEventRequest
     from genesyscloud.models.web_event_response import WebEventResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["JourneyAPI", "AsyncJourneyAPI", "OPERATIONS"]

@@ -129,6 +129,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.v3_synchronization_upload_listing import V3SynchronizationUploadListing
     from genesyscloud.models.v3_synchronization_upload_url_request import V3SynchronizationUploadUrlRequest
     from genesyscloud.models.v3_synchronization_upload_url_response import V3SynchronizationUploadUrlResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["KnowledgeAPI", "AsyncKnowledgeAPI", "OPERATIONS"]

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.nlu_feedback_response import NluFeedbackResponse
     from genesyscloud.models.nlu_organization import NluOrganization
     from genesyscloud.models.remove_entities_request import RemoveEntitiesRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["LanguageUnderstandingAPI", "AsyncLanguageUnderstandingAPI", "OPERATIONS"]

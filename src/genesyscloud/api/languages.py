@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.available_translations import AvailableTranslations
     from genesyscloud.models.language import Language
     from genesyscloud.models.language_entity_listing import LanguageEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["LanguagesAPI", "AsyncLanguagesAPI", "OPERATIONS"]

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.learning_scorm_response import LearningScormResponse
     from genesyscloud.models.learning_scorm_upload_request import LearningScormUploadRequest
     from genesyscloud.models.learning_scorm_upload_response import LearningScormUploadResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["LearningAPI", "AsyncLearningAPI", "OPERATIONS"]

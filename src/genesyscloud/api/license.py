@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.license_update_status import LicenseUpdateStatus
     from genesyscloud.models.license_user import LicenseUser
     from genesyscloud.models.user_licenses_entity_listing import UserLicensesEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["LicenseAPI", "AsyncLicenseAPI", "OPERATIONS"]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.location_search_request import LocationSearchRequest
     from genesyscloud.models.location_update_definition import LocationUpdateDefinition
     from genesyscloud.models.locations_search_response import LocationsSearchResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["LocationsAPI", "AsyncLocationsAPI", "OPERATIONS"]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.log_capture_user_configuration import LogCaptureUserConfiguration
     from genesyscloud.models.log_capture_user_configuration_listing import LogCaptureUserConfigurationListing
     from genesyscloud.models.log_capture_user_configuration_response import LogCaptureUserConfigurationResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["LogCaptureAPI", "AsyncLogCaptureAPI", "OPERATIONS"]

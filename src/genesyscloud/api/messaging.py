@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.messaging_setting_request import MessagingSettingRequest
     from genesyscloud.models.supported_content import SupportedContent
     from genesyscloud.models.supported_content_listing import SupportedContentListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["MessagingAPI", "AsyncMessagingAPI", "OPERATIONS"]

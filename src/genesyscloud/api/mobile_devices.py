@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.directory_user_devices_listing import DirectoryUserDevicesListing
     from genesyscloud.models.user_device import UserDevice
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["MobileDevicesAPI", "AsyncMobileDevicesAPI", "OPERATIONS"]

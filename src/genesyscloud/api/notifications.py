@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.channel_entity_listing import ChannelEntityListing
     from genesyscloud.models.channel_topic import ChannelTopic
     from genesyscloud.models.channel_topic_entity_listing import ChannelTopicEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["NotificationsAPI", "AsyncNotificationsAPI", "OPERATIONS"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.o_auth_scope import OAuthScope
     from genesyscloud.models.o_auth_scope_listing import OAuthScopeListing
     from genesyscloud.models.usage_execution_result import UsageExecutionResult
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["OAuthAPI", "AsyncOAuthAPI", "OPERATIONS"]

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.authz_division import AuthzDivision
     from genesyscloud.models.authz_division_cursor_listing import AuthzDivisionCursorListing
     from genesyscloud.models.authz_division_entity_listing import AuthzDivisionEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ObjectsAPI", "AsyncObjectsAPI", "OPERATIONS"]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.event_definition_listing import EventDefinitionListing
     from genesyscloud.models.event_query_request import EventQueryRequest
     from genesyscloud.models.event_query_response import EventQueryResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["OperationalEventsAPI", "AsyncOperationalEventsAPI", "OPERATIONS"]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.org_whitelist_settings import OrgWhitelistSettings
     from genesyscloud.models.organization import Organization
     from genesyscloud.models.organization_features import OrganizationFeatures
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["OrganizationAPI", "AsyncOrganizationAPI", "OPERATIONS"]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.trustor_audit_query_request import TrustorAuditQueryRequest
     from genesyscloud.models.trustor_entity_listing import TrustorEntityListing
     from genesyscloud.models.user_authorization import UserAuthorization
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["OrganizationAuthorizationAPI", "AsyncOrganizationAuthorizationAPI", "OPERATIONS"]

@@ -102,6 +102,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.whats_app_campaign_schedule_entity_listing import WhatsAppCampaignScheduleEntityListing
     from genesyscloud.models.wrap_up_code_mapping import WrapUpCodeMapping
     from genesyscloud.models.writable_dialer_contact import WritableDialerContact
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["OutboundAPI", "AsyncOutboundAPI", "OPERATIONS"]

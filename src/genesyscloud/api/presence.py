@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.uc_user_presence import UcUserPresence
     from genesyscloud.models.user_presence import UserPresence
     from genesyscloud.models.user_primary_source import UserPrimarySource
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["PresenceAPI", "AsyncPresenceAPI", "OPERATIONS"]

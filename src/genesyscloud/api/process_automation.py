@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.trigger_entity_listing import TriggerEntityListing
     from genesyscloud.models.update_scheduled_trigger_request import UpdateScheduledTriggerRequest
     from genesyscloud.models.update_trigger_request import UpdateTriggerRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ProcessAutomationAPI", "AsyncProcessAutomationAPI", "OPERATIONS"]

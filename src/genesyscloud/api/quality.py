@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.survey_form_division_view_listing import SurveyFormDivisionViewListing
     from genesyscloud.models.survey_form_entity_listing import SurveyFormEntityListing
     from genesyscloud.models.survey_scoring_set import SurveyScoringSet
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["QualityAPI", "AsyncQualityAPI", "OPERATIONS"]

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.recording_upload_report_request import RecordingUploadReportRequest
     from genesyscloud.models.screen_recording_active_sessions import ScreenRecordingActiveSessions
     from genesyscloud.models.screen_recording_meta_data_request import ScreenRecordingMetaDataRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["RecordingAPI", "AsyncRecordingAPI", "OPERATIONS"]

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.response_entity_listing import ResponseEntityListing
     from genesyscloud.models.response_query_request import ResponseQueryRequest
     from genesyscloud.models.response_query_results import ResponseQueryResults
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ResponseManagementAPI", "AsyncResponseManagementAPI", "OPERATIONS"]

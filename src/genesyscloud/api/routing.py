@@ -120,6 +120,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.wrapup_code_entity_listing import WrapupCodeEntityListing
     from genesyscloud.models.wrapup_code_request import WrapupCodeRequest
     from genesyscloud.models.writable_entity import WritableEntity
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["RoutingAPI", "AsyncRoutingAPI", "OPERATIONS"]

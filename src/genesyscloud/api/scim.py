@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.scim_v2_schema_definition import ScimV2SchemaDefinition
     from genesyscloud.models.scim_v2_schema_list_response import ScimV2SchemaListResponse
     from genesyscloud.models.scim_v2_user import ScimV2User
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["SCIMAPI", "AsyncSCIMAPI", "OPERATIONS"]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.screen_monitoring_session_entity_listing import ScreenMonitoringSessionEntityListing
     from genesyscloud.models.screen_monitoring_user_details_entity_listing import ScreenMonitoringUserDetailsEntityListing
     from genesyscloud.models.start_screen_monitor_response_body import StartScreenMonitorResponseBody
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ScreenMonitoringAPI", "AsyncScreenMonitoringAPI", "OPERATIONS"]

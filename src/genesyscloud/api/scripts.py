@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.publish_script_request_data import PublishScriptRequestData
     from genesyscloud.models.script import Script
     from genesyscloud.models.script_entity_listing import ScriptEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["ScriptsAPI", "AsyncScriptsAPI", "OPERATIONS"]

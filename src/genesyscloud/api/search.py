@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.users_search_response import UsersSearchResponse
     from genesyscloud.models.voicemail_search_request import VoicemailSearchRequest
     from genesyscloud.models.voicemails_search_response import VoicemailsSearchResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["SearchAPI", "AsyncSearchAPI", "OPERATIONS"]

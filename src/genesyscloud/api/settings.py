@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.execution_data_settings_request import ExecutionDataSettingsRequest
     from genesyscloud.models.external_contacts_settings import ExternalContactsSettings
     from genesyscloud.models.updated_settings_response import UpdatedSettingsResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["SettingsAPI", "AsyncSettingsAPI", "OPERATIONS"]

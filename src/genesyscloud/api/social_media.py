@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.twitter_data_ingestion_rule_response import TwitterDataIngestionRuleResponse
     from genesyscloud.models.twitter_data_ingestion_rule_version_response import TwitterDataIngestionRuleVersionResponse
     from genesyscloud.models.twitter_data_ingestion_rule_version_response_entity_listing import TwitterDataIngestionRuleVersionResponseEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["SocialMediaAPI", "AsyncSocialMediaAPI", "OPERATIONS"]

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.translate_supported_language_list import TranslateSupportedLanguageList
     from genesyscloud.models.unified_general_topic_entity_listing import UnifiedGeneralTopicEntityListing
     from genesyscloud.models.unpublished_programs_entity_listing import UnpublishedProgramsEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["SpeechTextAnalyticsAPI", "AsyncSpeechTextAnalyticsAPI", "OPERATIONS"]

@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.station import Station
     from genesyscloud.models.station_entity_listing import StationEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["StationsAPI", "AsyncStationsAPI", "OPERATIONS"]

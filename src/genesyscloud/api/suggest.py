@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.json_node_search_response import JsonNodeSearchResponse
     from genesyscloud.models.search_request import SearchRequest
     from genesyscloud.models.suggest_search_request import SuggestSearchRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["SuggestAPI", "AsyncSuggestAPI", "OPERATIONS"]

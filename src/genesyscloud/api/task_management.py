@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.worktype_update import WorktypeUpdate
     from genesyscloud.models.worktype_version import WorktypeVersion
     from genesyscloud.models.worktype_version_listing import WorktypeVersionListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["TaskManagementAPI", "AsyncTaskManagementAPI", "OPERATIONS"]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.team_members import TeamMembers
     from genesyscloud.models.team_search_request import TeamSearchRequest
     from genesyscloud.models.teams_search_response import TeamsSearchResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["TeamsAPI", "AsyncTeamsAPI", "OPERATIONS"]

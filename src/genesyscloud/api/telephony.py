@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.sip_download_response import SipDownloadResponse
     from genesyscloud.models.sip_search_result import SipSearchResult
     from genesyscloud.models.telephony_settings import TelephonySettings
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["TelephonyAPI", "AsyncTelephonyAPI", "OPERATIONS"]

@@ -85,6 +85,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.validate_address_request import ValidateAddressRequest
     from genesyscloud.models.validate_address_response import ValidateAddressResponse
     from genesyscloud.models.vm_pairing_info import VmPairingInfo
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["TelephonyProvidersEdgeAPI", "AsyncTelephonyProvidersEdgeAPI", "OPERATIONS"]

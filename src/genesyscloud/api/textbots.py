@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.text_bot_flow_launch_response import TextBotFlowLaunchResponse
     from genesyscloud.models.text_bot_flow_turn_request import TextBotFlowTurnRequest
     from genesyscloud.models.text_bot_flow_turn_response import TextBotFlowTurnResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["TextbotsAPI", "AsyncTextbotsAPI", "OPERATIONS"]

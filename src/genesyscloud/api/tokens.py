@@ -13,6 +13,7 @@ from genesyscloud._core.operation import Param as _P
 if TYPE_CHECKING:
     from genesyscloud.models.idle_token_timeout import IdleTokenTimeout
     from genesyscloud.models.token_info import TokenInfo
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["TokensAPI", "AsyncTokensAPI", "OPERATIONS"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.learning_cover_art_upload_url_request import LearningCoverArtUploadUrlRequest
     from genesyscloud.models.upload_url_request import UploadUrlRequest
     from genesyscloud.models.upload_url_response import UploadUrlResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["UploadsAPI", "AsyncUploadsAPI", "OPERATIONS"]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.organization_public_api_usage_results_response import OrganizationPublicApiUsageResultsResponse
     from genesyscloud.models.organization_usage_query_response import OrganizationUsageQueryResponse
     from genesyscloud.models.usage_execution_result import UsageExecutionResult
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["UsageAPI", "AsyncUsageAPI", "OPERATIONS"]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.fax_summary import FaxSummary
     from genesyscloud.models.user_recording import UserRecording
     from genesyscloud.models.user_recording_entity_listing import UserRecordingEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["UserRecordingsAPI", "AsyncUserRecordingsAPI", "OPERATIONS"]

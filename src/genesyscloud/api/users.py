@@ -86,6 +86,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.validate_verifier_request import ValidateVerifierRequest
     from genesyscloud.models.verifier import Verifier
     from genesyscloud.models.verifier_entity_listing import VerifierEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["UsersAPI", "AsyncUsersAPI", "OPERATIONS"]

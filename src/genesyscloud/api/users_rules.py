@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.users_rules_rule_list import UsersRulesRuleList
     from genesyscloud.models.users_rules_rule_settings import UsersRulesRuleSettings
     from genesyscloud.models.users_rules_update_rule_request import UsersRulesUpdateRuleRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["UsersRulesAPI", "AsyncUsersRulesAPI", "OPERATIONS"]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.parsed_certificate import ParsedCertificate
     from genesyscloud.models.server_date import ServerDate
     from genesyscloud.models.time_zone_entity_listing import TimeZoneEntityListing
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["UtilitiesAPI", "AsyncUtilitiesAPI", "OPERATIONS"]

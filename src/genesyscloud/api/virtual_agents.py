@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.agentic_virtual_agent_version_publish_job_request import AgenticVirtualAgentVersionPublishJobRequest
     from genesyscloud.models.create_agentic_virtual_agent import CreateAgenticVirtualAgent
     from genesyscloud.models.update_agentic_virtual_agent import UpdateAgenticVirtualAgent
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["VirtualAgentsAPI", "AsyncVirtualAgentsAPI", "OPERATIONS"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.voicemail_search_request import VoicemailSearchRequest
     from genesyscloud.models.voicemail_user_policy import VoicemailUserPolicy
     from genesyscloud.models.voicemails_search_response import VoicemailsSearchResponse
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["VoicemailAPI", "AsyncVoicemailAPI", "OPERATIONS"]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.web_deployments_authorization_response import WebDeploymentsAuthorizationResponse
     from genesyscloud.models.web_deployments_o_auth_exchange_request import WebDeploymentsOAuthExchangeRequest
     from genesyscloud.models.web_deployments_refresh_jwt_request import WebDeploymentsRefreshJWTRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["WebDeploymentsAPI", "AsyncWebDeploymentsAPI", "OPERATIONS"]

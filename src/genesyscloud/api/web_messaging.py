@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.push_device_insert_request import PushDeviceInsertRequest
     from genesyscloud.models.push_device_update_request import PushDeviceUpdateRequest
     from genesyscloud.models.web_messaging_message_entity_list import WebMessagingMessageEntityList
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["WebMessagingAPI", "AsyncWebMessagingAPI", "OPERATIONS"]

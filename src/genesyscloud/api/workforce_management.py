@@ -401,6 +401,7 @@ if TYPE_CHECKING:
     from genesyscloud.models.work_plan_rotation_list_response import WorkPlanRotationListResponse
     from genesyscloud.models.work_plan_rotation_response import WorkPlanRotationResponse
     from genesyscloud.models.work_plan_validation_request import WorkPlanValidationRequest
+    from genesyscloud._core.binary import BinaryResponse
     from genesyscloud._core.response import APIResponse
 
 __all__ = ["WorkforceManagementAPI", "AsyncWorkforceManagementAPI", "OPERATIONS"]
@@ -2129,7 +2130,7 @@ _get_workforcemanagement_calendar_data_ics = _Op(
     (
         _P("calendar_id", "calendarId", "query", "str", True, "The id of the ics-formatted calendar"),
     ),
-    'str',
+    'binary',
     summary="Get ics formatted calendar based on shareable link",
     produces=("text/calendar", ),
     secured=False,
@@ -8209,7 +8210,7 @@ class WorkforceManagementAPI(SyncAPI):
     def get_workforcemanagement_calendar_data_ics(
         self,
         calendar_id: str,
-    ) -> str:
+    ) -> BinaryResponse:
         """Get ics formatted calendar based on shareable link
 
         Wraps ``GET /api/v2/workforcemanagement/calendar/data/ics`` (operation ``getWorkforcemanagementCalendarDataIcs``).
@@ -8218,7 +8219,9 @@ class WorkforceManagementAPI(SyncAPI):
             calendar_id (str, required; query ``calendarId``): The id of the ics-formatted calendar
 
         Returns:
-            str
+            BinaryResponse: the body unparsed (text/calendar),
+            streamed: ``iter_bytes()`` / ``async for``, ``write_to(path)``, ``read()`` /
+            ``await aread()``; ``close()`` it (or use ``with``) when not read to the end
         """
         return self._call(_get_workforcemanagement_calendar_data_ics, locals())
 
@@ -16173,7 +16176,7 @@ class AsyncWorkforceManagementAPI(AsyncAPI):
     async def get_workforcemanagement_calendar_data_ics(
         self,
         calendar_id: str,
-    ) -> str:
+    ) -> BinaryResponse:
         """Get ics formatted calendar based on shareable link
 
         Wraps ``GET /api/v2/workforcemanagement/calendar/data/ics`` (operation ``getWorkforcemanagementCalendarDataIcs``).
@@ -16182,7 +16185,9 @@ class AsyncWorkforceManagementAPI(AsyncAPI):
             calendar_id (str, required; query ``calendarId``): The id of the ics-formatted calendar
 
         Returns:
-            str
+            BinaryResponse: the body unparsed (text/calendar),
+            streamed: ``iter_bytes()`` / ``async for``, ``write_to(path)``, ``read()`` /
+            ``await aread()``; ``close()`` it (or use ``with``) when not read to the end
         """
         return await self._call(_get_workforcemanagement_calendar_data_ics, locals())
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import click
 
+from genesyscloud import BinaryResponse
+
 from ._errors import EXIT_USAGE, CLIError
 
 __all__ = ["group_names", "ApiGroup", "build_command", "group_operations", "read_data", "output_options",
@@ -78,6 +80,15 @@ def output_options() -> list[click.Option]:
                      help="Output format (default json: pretty on a terminal, compact when piped; "
                           "jsonl: one JSON object per line)."),
         click.Option(["--fields", "c_fields"], metavar="A,B.C", help="Fields (dotted paths) to keep, comma-separated."),
+    ]
+
+
+def binary_output_options() -> list[click.Option]:
+    """``-o PATH`` of an operation whose response is not JSON (its bytes are written, never parsed)."""
+    return [
+        click.Option(["--output", "-o", "c_file"], metavar="PATH", default=None,
+                     help="Write the response bytes to PATH (a directory: the server's file name, sanitised); "
+                          "without it, or with -, the bytes go to stdout."),
     ]
 
 
@@ -214,7 +225,8 @@ def build_command(group: str, name: str, op: Any) -> click.Command:
     shadowed = []
     from ._bulk import bulk_options
 
-    for opt in (session_options() + output_options() + (paging_options() if op.paging else [])
+    outputs = binary_output_options() if op.response == "binary" else output_options()
+    for opt in (session_options() + outputs + (paging_options() if op.paging else [])
                 + (bulk_options() if last_path else [])):
         long = [o for o in opt.opts if o.startswith("--")][0]
         if long in taken:
@@ -269,6 +281,7 @@ def run_operation(ctx: click.Context, group: str, op: Any, kw: dict[str, Any]) -
     from ._output import check_fields, parse_fields
     from ._session import open_session
 
+    out_file = kw.pop("c_file", None)
     settings = settings_from(ctx, kw)
     paging = {k: kw.pop(k, None) for k in ("c_autopaginate", "c_stream", "c_max_pages", "c_max_items")}
     source, concurrency = kw.pop("c_from", None), kw.pop("c_concurrency", None)
@@ -301,8 +314,26 @@ def run_operation(ctx: click.Context, group: str, op: Any, kw: dict[str, Any]) -
             run_bulk(method, path_params[-1], args, source, concurrency, settings, fields)
             return
         result = method(**args)
+        if isinstance(result, BinaryResponse):
+            write_binary(result, out_file, quiet=settings.quiet)
+            return
         emit(result, settings, fields, label=op.method_name, autopaginate=bool(paging["c_autopaginate"]),
              stream=bool(paging["c_stream"]), max_pages=paging["c_max_pages"], max_items=paging["c_max_items"])
+
+
+def write_binary(body: BinaryResponse, path: str | None, *, quiet: bool = False) -> None:
+    """Stream a non-JSON body to ``path`` (through ``.part`` and a rename) or to stdout."""
+    with body:
+        if path is None or path == "-":
+            out = sys.stdout.buffer
+            for chunk in body.iter_bytes(256 * 1024):
+                out.write(chunk)
+            out.flush()
+            return
+        written = body.write_to(path)
+    if not quiet:
+        click.echo(f"wrote {written.stat().st_size} bytes ({body.content_type or 'no content type'}) to {written}",
+                   err=True)
 
 
 def emit(result: Any, settings: Any, fields: list[str] | None, *, label: str, autopaginate: bool = False,
@@ -329,6 +360,9 @@ def emit(result: Any, settings: Any, fields: list[str] | None, *, label: str, au
                     progress=not settings.quiet and not sys.stdout.isatty())
         return
     if result is None:
+        return
+    if isinstance(result, BinaryResponse):  # a body whose Content-Type is not JSON: its bytes, never parsed
+        write_binary(result, None, quiet=True)
         return
     if isinstance(result, str | bytes) and fmt == "json" and not fields:
         text = result.decode("utf-8", "replace") if isinstance(result, bytes) else result

@@ -424,7 +424,7 @@ def _decode(op: Operation, response: Any) -> Any:
     if spec is None or response.status_code == 204 or not content:
         return None
     content_type = response.headers.get("content-type", "")
-    if spec == "str" and "json" not in content_type:
+    if spec in ("str", "binary") and "json" not in content_type:  # the official SDK returns text
         return content.decode("utf-8", "replace")
     try:
         data = json.loads(content)
