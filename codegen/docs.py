@@ -10,6 +10,9 @@ reference under ``docs/reference/``:
   sync and async signatures, HTTP method and path, parameters, return type (linked to its
   model), paging style and helpers, errors, a Python example and the equivalent
   ``genesys-cloud`` command;
+* ``reference/topics.md``: every notification topic template of
+  ``spec/notification-topics.json`` with its event model (linked to the model's section,
+  which links back), grouped by area;
 * ``reference/models/<page>.md``: the 6,651 models in alphabetical pages of at most
   ``MODELS_PER_PAGE`` (one section per model, so search finds each), each field with its
   Python name, wire name, type, required flag, enum values and description, and links to
@@ -35,6 +38,7 @@ from typing import Any, Iterable
 import jinja2
 
 from . import spec as spec_mod
+from . import topics as topics_mod
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDES = ROOT / "docs"
@@ -87,6 +91,12 @@ class Reference:
         self.raw = json.loads(spec_mod.SPEC_PATH.read_bytes())["definitions"]
         self.group_of = {t.name: t for t in api.tags}
         self.model_page = self._paginate_models()
+        self.topics = topics_mod.load(set(self.schemas))
+        #: model name -> the topic templates whose event body it describes
+        self.topics_of: dict[str, list[str]] = {}
+        for topic in self.topics:
+            if topic.definition:
+                self.topics_of.setdefault(topic.definition, []).append(topic.template)
         self.takes: dict[str, list[tuple[spec_mod.Tag, spec_mod.Operation]]] = {}
         self.returns: dict[str, list[tuple[spec_mod.Tag, spec_mod.Operation]]] = {}
         for op in api.operations:
@@ -115,6 +125,14 @@ class Reference:
                 for name in chunk:
                     page[name] = slug
         return page
+
+    def topic_areas(self) -> list[tuple[str, list[topics_mod.Topic]]]:
+        """The topics grouped by area: the segment after ``v2`` (``users``, ``routing``...)."""
+        areas: dict[str, list[topics_mod.Topic]] = {}
+        for topic in self.topics:
+            parts = topic.template.split(".")
+            areas.setdefault(parts[1] if len(parts) > 1 else parts[0], []).append(topic)
+        return sorted(areas.items())
 
     def model_pages(self) -> list[tuple[str, list[spec_mod.Schema]]]:
         pages: dict[str, list[spec_mod.Schema]] = {}
@@ -314,7 +332,8 @@ def _nav_entries(ref: Reference) -> list[Any]:
     groups = [{t.name: f"reference/api/{t.module}.md"} for t in ref.api.tags]
     models = [{f"Models {slug.upper()}": f"reference/models/{slug}.md"} for slug, _ in ref.model_pages()]
     return [{"API reference": ["reference/index.md", {"API groups": groups},
-                               {"Models": ["reference/models/index.md"] + models}]}]
+                               {"Models": ["reference/models/index.md"] + models},
+                               {"Notification topics": "reference/topics.md"}]}]
 
 
 def generate(out: Path, api: spec_mod.Api | None = None) -> dict[str, int]:
@@ -346,6 +365,7 @@ def generate(out: Path, api: spec_mod.Api | None = None) -> dict[str, int]:
     for slug, schemas in model_pages:
         write(f"reference/models/{slug}.md", model_tpl.render(slug=slug, schemas=schemas, ref=ref))
     write("reference/models/index.md", env.get_template("models_index.md.j2").render(pages=model_pages, ref=ref))
+    write("reference/topics.md", env.get_template("topics.md.j2").render(ref=ref))
 
     base = yaml.safe_load(BASE_CONFIG.read_text(encoding="utf-8"))
     config = {
@@ -355,7 +375,7 @@ def generate(out: Path, api: spec_mod.Api | None = None) -> dict[str, int]:
     }
     (out / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return {"pages": pages, "operations": len(api.operations), "models": len(api.schemas),
-            "groups": len(api.tags), "model_pages": len(model_pages)}
+            "groups": len(api.tags), "model_pages": len(model_pages), "topics": len(ref.topics)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -364,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     counts = generate(args.out)
     print("wrote {pages} Markdown pages under {out}/docs: {groups} API groups ({operations} operations), "
-          "{models} models on {model_pages} pages".format(out=args.out, **counts))
+          "{models} models on {model_pages} pages, {topics} notification topics".format(out=args.out, **counts))
     return 0
 
 

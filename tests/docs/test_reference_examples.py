@@ -6,7 +6,9 @@ The examples are the ones ``python -m codegen.docs`` writes into the reference p
 API definition does. Both forms run: the Python example (``gc`` bound to a client of
 the sandbox) and the ``genesys-cloud`` command (in-process). Each must succeed, or,
 where the example's placeholder id names a resource the sandbox keeps state for
-(``example-clientId``), end with the sandbox's 404 for exactly that id.
+(``example-clientId``), end with the sandbox's 404 for exactly that id. An operation on
+``.../me`` needs a user (client credentials have none, in the sandbox as in the service),
+so both forms of its example run with a signed-in user's token (authorization code).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import hashlib
 import shlex
 import sys
 import warnings
-from urllib.parse import parse_qs, urlsplit
 
 import click
 import pytest
@@ -25,12 +26,11 @@ import genesyscloud
 from codegen import docs as docs_gen
 from codegen import spec as spec_mod
 
+from .examples import _sign_in
+
 SAMPLE_SIZE = 100
 API = spec_mod.load()
 MODULE_OF = {t.attribute: t.module for t in API.tags}
-#: operations on ``/me`` paths run as a signed-in user (a client-credentials token gets the
-#: service's user-context 400 there)
-USER_CONTEXT = {op.operation_id for op in API.operations if "/me/" in op.path + "/" or "{me}" in op.path}
 
 
 def _sample() -> list[docs_gen.Example]:
@@ -58,21 +58,21 @@ def client(genesys_sandbox_session):
 
 
 def _user_token(sb) -> str:
-    """An access token of the seeded default user (authorization code grant)."""
-    import httpx
+    """An access token of the sandbox's default user: the authorization code grant, signed in
+    as a browser would (a reset revokes tokens, so each example asks for its own)."""
+    from urllib.parse import parse_qs, urlsplit
 
-    with httpx.Client(base_url=sb.url) as http:
-        email = sb.info()["defaultUser"]["email"]
-        redirect = "http://localhost:8765/callback"
-        login = http.post("/oauth/authorize", data={"response_type": "code", "client_id": sb.client_id,
-                                                    "redirect_uri": redirect, "state": "s", "email": email,
-                                                    "password": "sandbox"})
-        assert login.status_code == 302, login.text
-        code = parse_qs(urlsplit(login.headers["location"]).query)["code"][0]
-        token = http.post("/oauth/token", data={"grant_type": "authorization_code", "code": code,
-                                                "redirect_uri": redirect}, auth=(sb.client_id, sb.client_secret))
-        assert token.status_code == 200, token.text
-        return token.json()["access_token"]
+    redirect = "http://localhost:8765/callback"
+    url = genesyscloud.AuthorizationCode.authorization_url(sb.client_id, redirect, api_host=sb.url)
+    code = parse_qs(urlsplit(_sign_in(sb)(url)).query)["code"][0]
+    with genesyscloud.GenesysCloud(api_host=sb.url, auth=genesyscloud.AuthorizationCode(
+            sb.client_id, sb.client_secret, code, redirect)) as gc:
+        return gc.authenticate().access_token
+
+
+def _needs_user(example: docs_gen.Example) -> bool:
+    op = next(o for o in API.operations if o.operation_id == example.operation_id)
+    return op.path not in ("/api/v2/organizations/me", "/api/v2/tokens/me") and "/me/" in op.path + "/"
 
 
 def _placeholder_404(exc: BaseException) -> bool:
@@ -94,11 +94,9 @@ def test_generated_example_runs(example, pages, client, genesys_sandbox_session)
     writes = not example.method_name.startswith("get_")
     if writes:
         sb.reset()  # each form starts from the seeded org (a PUT bumps a version the other would then miss)
-    as_user = example.operation_id in USER_CONTEXT
-    gc = client
-    if as_user:  # minted after the reset above (a reset forgets every token)
-        gc = genesyscloud.GenesysCloud(api_host=sb.url, auth=genesyscloud.AccessToken(_user_token(sb)),
-                                       max_retries=0)
+    user = _needs_user(example)
+    gc = genesyscloud.GenesysCloud(api_host=sb.url, auth=genesyscloud.AccessToken(_user_token(sb)),
+                                   max_retries=0) if user else client
     namespace = {"gc": gc, "print": lambda *args, **kwargs: None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -109,14 +107,15 @@ def test_generated_example_runs(example, pages, client, genesys_sandbox_session)
             if not _placeholder_404(exc):
                 raise AssertionError(f"{example.operation_id}: the example failed:\n{example.python}") from exc
             python_404 = True
+        finally:
+            if user:
+                gc.close()
     if writes:
         sb.reset()
-    if as_user:
-        gc.close()
     env = {"GENESYSCLOUD_API_HOST": sb.url, "GENESYSCLOUD_OAUTHCLIENT_ID": sb.client_id,
            "GENESYSCLOUD_OAUTHCLIENT_SECRET": sb.client_secret, "GENESYSCLOUD_KEYRING": "0",
-           "GENESYSCLOUD_PROFILE": None, "GENESYSCLOUD_CONFIG_FILE": None}
-    if as_user:
+           "GENESYSCLOUD_PROFILE": None, "GENESYSCLOUD_CONFIG_FILE": None, "GENESYSCLOUD_ACCESS_TOKEN": None}
+    if user:
         env.update(GENESYSCLOUD_OAUTHCLIENT_ID=None, GENESYSCLOUD_OAUTHCLIENT_SECRET=None,
                    GENESYSCLOUD_ACCESS_TOKEN=_user_token(sb))
     args = shlex.split(example.cli)[1:]

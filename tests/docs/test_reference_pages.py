@@ -83,3 +83,29 @@ def test_generation_is_deterministic(out, tmp_path):
     docs_gen.generate(tmp_path, API)
     for page in ("reference/api/routing.md", "reference/models/c1.md", "reference/index.md"):
         assert (tmp_path / "docs" / page).read_bytes() == (out / page).read_bytes()
+
+
+def test_notification_topics_page_links_each_topic_to_its_event_model(out):
+    from codegen import topics as topics_mod
+
+    topics = topics_mod.load({s.name for s in API.schemas})
+    page = out / "reference" / "topics.md"
+    text = page.read_text(encoding="utf-8")
+    sections = set(ANCHOR.findall(text))
+    model_anchors = {}
+    for models_page in (out / "reference" / "models").glob("*.md"):
+        for name in ANCHOR.findall(models_page.read_text(encoding="utf-8")):
+            model_anchors[name] = models_page.name
+    assert len(topics) == 139 and sum(1 for t in topics if t.definition) == 131
+    for topic in topics:
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{topic.template}` |"))
+        if topic.definition is None:
+            assert "body stays a `dict`" in row, row
+            continue
+        link = f"(models/{model_anchors[topic.definition]}#{topic.definition})"
+        assert link in row, row
+        back = (out / "reference" / "models" / model_anchors[topic.definition]).read_text(encoding="utf-8")
+        area = topic.template.split(".")[1]
+        assert f"[`{topic.template}`](../topics.md#topics-{area})" in back and f"topics-{area}" in sections
+    presence = next(line for line in text.splitlines() if line.startswith("| `v2.users.{id}.presence` |"))
+    assert "PresenceEventUserPresence" in presence and "`presenceDefinition`" in presence

@@ -129,6 +129,15 @@ def test_site_builds_strict_and_works_in_chromium(tmp_path):
         assert "authorized_grant_type" in table.text and "authorizedGrantType" in table.text
         assert driver.find_elements(By.CSS_SELECTOR, 'a[href="../api/oauth.html#get_oauth_client"]')
 
+        driver.get(f"{base}/reference/topics.html")  # each notification topic with its event model, both ways
+        users = driver.find_element(By.ID, "topics-users")
+        row = users.find_element(By.XPATH, "following::table[1]//tr[td/code[text()='v2.users.{id}.presence']]")
+        model = row.find_element(By.CSS_SELECTOR, "a")
+        assert model.text == "PresenceEventUserPresence" and "presenceDefinition" in row.text
+        model.click()
+        wait.until(lambda d: d.current_url.endswith("#PresenceEventUserPresence"))
+        assert driver.find_elements(By.CSS_SELECTOR, 'a[href="../topics.html#topics-users"]')
+
         # search: Material's client-side index (a web worker) answers the query
         driver.get(f"{base}/index.html")
         box = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "input.md-search__input")))
