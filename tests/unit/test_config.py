@@ -210,14 +210,14 @@ def test_timeouts_from_file_are_finite_and_split(tmp_path):
 def test_live_reload_starts_no_thread_unless_asked(tmp_path):
     import threading
 
-    before = threading.active_count()
+    before = set(threading.enumerate())  # other tests' threads may end meanwhile: count only new ones
     path = tmp_path / "config"
     path.write_text("[general]\nregion = eu-west-1\n")
     gc = GenesysCloud.from_config(path)
-    assert gc._shared.watcher is None and threading.active_count() == before
+    assert gc._shared.watcher is None and not set(threading.enumerate()) - before
     path.write_text("[general]\nregion = eu-west-1\nlive_reload_config = true\n")
     gc = GenesysCloud.from_config(path)
-    assert gc._shared.watcher is not None and threading.active_count() > before
+    assert gc._shared.watcher is not None and set(threading.enumerate()) - before
     gc.close()
     assert gc._shared.watcher is None
 
