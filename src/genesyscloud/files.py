@@ -130,6 +130,8 @@ def _target(path: str | os.PathLike[str] | None, filename: str | None, url: str)
     if path is None:
         return Path.cwd() / name
     target = Path(path)
+    if isinstance(path, str) and path.endswith(("/", os.sep)):  # "calls/" names a directory: made if missing
+        target.mkdir(parents=True, exist_ok=True)
     if target.is_dir():
         return target / name
     return target
@@ -404,7 +406,8 @@ def download(client: Any, source: Any, path: str | os.PathLike[str] | None = Non
         source: a download id (``GET /api/v2/downloads/{downloadId}``), an ``/api/`` URL or path
             on the API host, a presigned URL, or an object with one of them (a recording's
             ``mediaUris["S"]``, a batch result, an export).
-        path: the file, or a directory for the server's (sanitised) file name; default the
+        path: the file, or a directory for the server's (sanitised) file name (a path that
+            ends with ``/`` is a directory, created when missing); default the
             current directory.
         progress: ``callback(bytes_done, total_or_None)``, or ``True`` for a Rich bar.
         max_resumes: dropped connections to resume from before giving up.

@@ -55,6 +55,12 @@ def test_download_a_recording_to_a_directory(gc, sb, tmp_path):
     _no_token_on_the_store(sb)
 
 
+def test_a_path_ending_with_a_slash_is_a_directory_made_when_missing(gc, tmp_path):
+    result = files.download(gc, _media(gc), f"{tmp_path}/calls/")
+    assert (tmp_path / "calls").is_dir() and result.path.parent == tmp_path / "calls"
+    assert result.path.suffix == ".wav" and result.path.stat().st_size == result.size
+
+
 def test_download_resumes_after_a_drop_mid_body(gc, sb, tmp_path):
     media = _media(gc)
     whole = httpx.get(media.media_uri).content
