@@ -356,8 +356,7 @@ class ApiClient:
         from ..._core.api import _prepare
 
         values = {k: _lenient(op.param(k), v) for k, v in args.items()}
-        prepared = _prepare(op, values)
-        _join_lists(op, prepared)
+        prepared = _prepare(op, values)  # array query parameters come out comma-joined, as the official SDK sends them
         headers = dict(self.default_headers)
         if self.cookie:
             headers["Cookie"] = self.cookie
@@ -395,24 +394,6 @@ def _lenient(param: Any, value: Any) -> Any:
         if isinstance(value, list | tuple) and param.type == "list[str]":
             return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
     return value
-
-
-def _join_lists(op: Operation, prepared: Any) -> None:
-    """Array query parameters as one comma-separated value (``expand=a,b``), as the official SDK sends them."""
-    lists = {p.wire_name for p in op.params if p.location == "query" and p.type.startswith("list[")}
-    if not lists:
-        return
-    joined: dict[str, list[str]] = {}
-    out: list[tuple[str, str]] = []
-    for name, value in prepared.query:
-        if name in lists:
-            if name not in joined:
-                joined[name] = []
-                out.append((name, ""))
-            joined[name].append(value)
-        else:
-            out.append((name, value))
-    prepared.query = [(n, ",".join(joined[n]) if n in joined else v) for n, v in out]
 
 
 def _decode(op: Operation, response: Any) -> Any:
