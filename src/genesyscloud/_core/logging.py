@@ -250,6 +250,8 @@ def _redact_arg(value: Any) -> Any:
     if isinstance(value, str | bytes | int | float | type(None)):
         if isinstance(value, str) and "://" in value:
             return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), value)
+        if isinstance(value, str) and value.startswith("/") and "?" in value:
+            return redact_url(value)  # a request target: urllib3's DEBUG line logs "GET /path?query"
         return value
     text = str(value)  # httpx.URL, yarl.URL, ...
     return redact_url(text) if "://" in text and "?" in text else value

@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from typing import Any
@@ -29,6 +28,7 @@ from urllib3 import connectionpool as _pool
 from urllib3 import exceptions as _exc
 
 from .errors import ResponseDecodeError
+from .logging import install_library_log_filters
 from .transport import (
     raised as _raised,
     WATCHDOG,
@@ -48,28 +48,9 @@ __all__ = ["Urllib3Transport"]
 _local = threading.local()
 
 
-class _RedactQuery(logging.Filter):
-    """urllib3 logs every request line at DEBUG, query string included; mask the values
-    of query parameters that are not on the logging allowlist (``code``, tokens...)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(isinstance(a, str) and "?" in a for a in record.args):
-            record.args = tuple(_redact_target(a) if isinstance(a, str) and "?" in a else a for a in record.args)
-        return True
-
-
-def _redact_target(target: str) -> str:
-    from urllib.parse import parse_qsl, urlencode
-
-    from .logging import redact_query
-
-    path, _, query = target.partition("?")
-    return path + "?" + urlencode(redact_query(parse_qsl(query, keep_blank_values=True)), safe="[]")
-
-
-_pool_logger = logging.getLogger("urllib3.connectionpool")
-if not any(isinstance(f, _RedactQuery) for f in _pool_logger.filters):
-    _pool_logger.addFilter(_RedactQuery())
+# urllib3 logs every request line at DEBUG, query string included: the shared filter masks
+# the values of query parameters that are not on the logging allowlist (``code``, tokens...)
+install_library_log_filters()
 
 
 class _Tracking:
