@@ -19,7 +19,8 @@ import random
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["RetryPolicy", "RetryDecision", "decide_retry", "retry_delay", "parse_retry_after"]
+__all__ = ["RetryPolicy", "RetryDecision", "decide_retry", "decide_token_rate_limit_retry", "retry_delay",
+           "parse_retry_after"]
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -158,3 +159,26 @@ def decide_retry(
 def _backoff(policy: RetryPolicy, attempt: int, rng: random.Random | None) -> float:
     ceiling = min(policy.backoff_max, policy.backoff_base * (2**attempt))
     return (rng or random).uniform(0, ceiling)
+
+
+#: the token endpoint's own limit: retried with backoff for at most this long (seconds)
+TOKEN_RATE_LIMIT_WINDOW = 60.0
+TOKEN_RATE_LIMIT_RETRIES = 6
+
+
+def decide_token_rate_limit_retry(policy: RetryPolicy, *, attempt: int, retry_after: str | None,
+                                  elapsed: float) -> RetryDecision:
+    """Retry for the token endpoint's own rate limit (a pure function; Terraform provider
+    PR #1004 in GENESYS-FACTS.md): ``Retry-After`` when given, else
+    exponential from 1 s (capped at 30 s), each wait 50-100 % of it (jitter); at most
+    ``TOKEN_RATE_LIMIT_RETRIES`` retries (none when ``max_retries`` is 0) within
+    ``TOKEN_RATE_LIMIT_WINDOW`` seconds (or the total budget, if smaller)."""
+    retries = 0 if policy.max_retries == 0 else max(policy.max_retries, TOKEN_RATE_LIMIT_RETRIES)
+    if attempt >= retries:
+        return RetryDecision(None, f"token endpoint rate limit: {retries} retries made")
+    wait = parse_retry_after(retry_after)
+    delay = wait if wait is not None else random.uniform(0.5, 1.0) * min(30.0, 2.0 ** attempt)
+    window = min(TOKEN_RATE_LIMIT_WINDOW, policy.total_budget or TOKEN_RATE_LIMIT_WINDOW)
+    if elapsed + delay > window:
+        return RetryDecision(None, f"token endpoint rate limit: waiting {delay:.3g} s would pass {window:g} s")
+    return RetryDecision(delay, f"token endpoint rate limit exceeded; backing off {delay:.3g} s")

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Generator
 from .errors import APIConnectionError, APITimeoutError, AuthError, status_error
 from .logging import redact_exception_request
 from .request import encode_json
-from .retry import RetryPolicy, decide_retry, parse_retry_after
+from .retry import RetryPolicy, decide_retry, decide_token_rate_limit_retry, parse_retry_after
 from .transport import DEFAULT_TIMEOUT, HttpRequest, Response, Timeout, TransportError
 
 if TYPE_CHECKING:
@@ -148,11 +148,6 @@ def _feed(pacer: Pacer, bucket: str, route: str, response: Any) -> None:
         pacer.observe(bucket, route, status, response.headers)
 
 
-#: the token endpoint's own limit: retried with backoff for at most this long (seconds)
-TOKEN_RATE_LIMIT_WINDOW = 60.0
-TOKEN_RATE_LIMIT_RETRIES = 6
-
-
 def _token_rate_limited(response: Any) -> bool:
     """A 400 or 429 from ``/oauth/token`` that says the rate limit was exceeded (the login
     service answers 400 for its own limit; Terraform provider PR #1004)."""
@@ -162,24 +157,6 @@ def _token_rate_limited(response: Any) -> bool:
         return False
     text = response.content[:2048].decode("utf-8", "replace").lower()
     return "rate limit" in text or "rate_limit" in text or "too many requests" in text
-
-
-def _token_backoff(policy: RetryPolicy, attempt: int, retry_after: str | None, elapsed: float) -> tuple[float | None, str]:
-    """Backoff for the token endpoint's rate limit: ``Retry-After`` when given, else
-    exponential from 1 s (capped at 30 s) with full jitter; at most
-    ``TOKEN_RATE_LIMIT_RETRIES`` retries (none when ``max_retries`` is 0) within
-    ``TOKEN_RATE_LIMIT_WINDOW`` seconds (or the total budget, if smaller)."""
-    import random
-
-    retries = 0 if policy.max_retries == 0 else max(policy.max_retries, TOKEN_RATE_LIMIT_RETRIES)
-    if attempt >= retries:
-        return None, f"token endpoint rate limit: {retries} retries made"
-    wait = parse_retry_after(retry_after)
-    delay = wait if wait is not None else random.uniform(0.5, 1.0) * min(30.0, 2.0 ** attempt)
-    window = min(TOKEN_RATE_LIMIT_WINDOW, policy.total_budget or TOKEN_RATE_LIMIT_WINDOW)
-    if elapsed + delay > window:
-        return None, f"token endpoint rate limit: waiting {delay:.3g} s would pass {window:g} s"
-    return delay, f"token endpoint rate limit exceeded; backing off {delay:.3g} s"
 
 
 def call_flow(
@@ -286,7 +263,7 @@ def token_flow(
 
     Retries 5xx like API calls (a token request is safe to replay: it creates nothing
     the caller holds yet). The login service's own rate limit (a 429, or a 400 whose body
-    says "rate limit exceeded") is retried with backoff (see :func:`_token_backoff`), never
+    says "rate limit exceeded") is retried with backoff (see :func:`~.retry.decide_token_rate_limit_retry`), never
     in a tight loop. Connection failures raise :class:`APIConnectionError`
     (:class:`APITimeoutError` for timeouts), like an API call's: ``AuthError`` means the
     login service answered and refused.
@@ -317,7 +294,9 @@ def token_flow(
                 raise cls(f"token request POST {url}: {_describe(result)} ({reason})",
                           method="POST", url=url) from result
         elif _token_rate_limited(result):
-            delay, reason = _token_backoff(policy, attempt, result.headers.get("retry-after"), elapsed)
+            delay, reason = decide_token_rate_limit_retry(policy, attempt=attempt,
+                                                          retry_after=result.headers.get("retry-after"),
+                                                          elapsed=elapsed)
             if delay is None:
                 return result
         else:
