@@ -32,9 +32,9 @@ from ._core.errors import (
 from ._core.models import NULL, Model
 from ._core.retry import RetryPolicy
 from ._core.transport import Timeout
-from ._core.errors import ConfigError
+from ._core.errors import ConfigError, ForeignHostError
 from ._core.logging import LogSettings
-from ._regions import Gateway, Region
+from ._regions import Gateway, Hosts, Region
 from ._version import __version__
 from .auth import (
     AccessToken,
@@ -74,7 +74,9 @@ __all__ = [
     "RedisTokenStore",
     "Region",
     "Gateway",
+    "Hosts",
     "ConfigError",
+    "ForeignHostError",
     "LogSettings",
     "RetryPolicy",
     "Timeout",

@@ -516,7 +516,7 @@ class _BaseClient:
         return self._shared.logger((options or self._options).log)
 
     def _api_flow(self, op: Operation, prepared: PreparedRequest, options: ClientOptions | None = None,
-                  stream: bool = False) -> Generator[tuple[str, Any], Any, Any]:
+                  stream: bool = False, base_url: str | None = None) -> Generator[tuple[str, Any], Any, Any]:
         options = options or self._options
         if op.secured and self._shared.tokens is None:
             from ._core.errors import AuthError
@@ -525,7 +525,7 @@ class _BaseClient:
                             f"{op.method_name} needs an access token: pass auth=ClientCredentials(...) or AccessToken(...)")
         return call_flow(
             prepared,
-            base_url=options.hosts.api,
+            base_url=base_url or options.hosts.api,
             default_headers=self._headers(options),
             policy=options.retry,
             secured=op.secured,
@@ -543,8 +543,9 @@ class _BaseClient:
         return op.response == "binary" and not raw and not options.return_extended_responses
 
     def _raw_call(self, method: str, path: str, params: Any, json: Any, headers: Mapping[str, str] | None,
-                  has_body: bool) -> tuple[Operation, PreparedRequest]:
-        """Validate a raw call and build its descriptor and request (see ``request``)."""
+                  has_body: bool, content: Any = None) -> tuple[Operation, PreparedRequest, str | None]:
+        """Validate a raw call; build its descriptor, its request and, for an absolute URL,
+        its base (the URL's origin; see ``request``)."""
         from urllib.parse import parse_qsl, urlsplit
 
         from ._core.models import encode_value
@@ -554,9 +555,31 @@ class _BaseClient:
         method = method.upper()
         if method not in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
             raise ValueError(f"request(): unsupported HTTP method {method!r}")
+        if not isinstance(path, str):
+            raise TypeError(f"request(): path must be a str, got {type(path).__name__}")
         split = urlsplit(path)
-        if split.scheme or split.netloc or not split.path.startswith("/api/"):
+        base: str | None = None
+        if split.scheme or split.netloc:
+            hosts = self._options.hosts
+            if not hosts.carries_token(path):
+                from ._core.errors import ForeignHostError
+
+                raise ForeignHostError(
+                    f"request(): {split.scheme}://{split.netloc} is not a host this client's access token is for "
+                    f"(the API {hosts.api}" + (f" and {hosts.apps}" if hosts.apps else "") + "); nothing was sent")
+            base = f"{split.scheme}://{split.netloc}"
+            if not split.path.startswith("/"):
+                raise ValueError(f"request(): {split.scheme}://{split.netloc} needs a path")
+        elif not split.path.startswith("/api/"):
             raise ValueError(f"request(): path must be an API path such as /api/v2/users, got {path!r}")
+        if content is not None:
+            if has_body:
+                raise ValueError("request(): give json= or content=, not both")
+            if not (isinstance(content, bytes | bytearray | memoryview) or callable(content)):
+                raise TypeError("request(): content must be bytes, or a callable that returns a fresh body "
+                                "(bytes or an iterable of bytes) for each attempt")
+            if isinstance(content, bytearray | memoryview):
+                content = bytes(content)
         query = parse_qsl(split.query, keep_blank_values=True)
         items = params.items() if isinstance(params, Mapping) else (params or ())
         for key, value in items:
@@ -568,7 +591,7 @@ class _BaseClient:
             raise ValueError("request(): the Authorization header comes from the client's auth grant")
         op = Operation("rawRequest", "request", method, split.path, (), (), "any")
         return op, PreparedRequest(method, split.path, query, extra, encode_value(json) if has_body else None,
-                                   has_body, op)
+                                   has_body, op, content), base
 
     def _token_flow(self, request: TokenRequest) -> Generator[tuple[str, Any], Any, Any]:
         options = self._options
@@ -735,33 +758,52 @@ class GenesysCloud(SyncResources, _BaseClient):
         return tokens.grant.parse_token_response(response.status_code, response.headers,
                                                  response.content.decode("utf-8", "replace"))
 
-    def request(self, method: str, path: str, *, params: Any = None, json: Any = _NO_BODY,
-                headers: Mapping[str, str] | None = None) -> APIResponse[Any]:
+    def request(self, method: str, path: str, *, params: Any = None, json: Any = _NO_BODY, content: Any = None,
+                headers: Mapping[str, str] | None = None, stream: bool = False) -> Any:
         """Call any API path with this client's auth, retries and logging (for paths the
-        definition lacks, or raw access).
+        definition lacks, raw access, uploads and streamed downloads).
 
         Args:
             method: ``GET``, ``HEAD``, ``POST``, ``PUT``, ``PATCH`` or ``DELETE``.
-            path: an API path, optionally with a query (``/api/v2/users?pageSize=5``).
+            path: an API path, optionally with a query (``/api/v2/users?pageSize=5``); or an
+                absolute URL on a host this client's access token is for
+                (:meth:`Hosts.carries_token`: the API's origin, or a region's
+                ``https://apps.<domain>``, where the multipart upload URLs of documents and
+                legacy prompt resources point).
             params: more query parameters (a mapping or ``(name, value)`` pairs; list values repeat).
             json: the JSON body (models and dates are encoded); omit for no body.
+            content: a body sent as it is instead of JSON: ``bytes``, or a zero-argument
+                callable returning a fresh body (``bytes`` or an iterable of ``bytes``) for
+                each attempt, so that a retry or a 401 replay sends it whole; name its
+                ``Content-Type`` (and ``Content-Length`` to avoid chunked encoding) in ``headers``.
             headers: extra request headers (not ``Authorization``).
+            stream: return a :class:`~genesyscloud.BinaryResponse` whose body is read as
+                you iterate it (``iter_bytes``, ``write_to``) instead of an ``APIResponse``;
+                an error status is still read and raised.
 
         Returns:
-            :class:`APIResponse` (``status_code``, ``headers``, ``correlation_id``, ``json()``).
+            :class:`APIResponse` (``status_code``, ``headers``, ``correlation_id``,
+            ``json()``), or a streaming :class:`~genesyscloud.BinaryResponse` with ``stream=True``.
 
         Raises:
-            ValueError: a bad method or a path that is not ``/api/...``; then the usual
+            ValueError: a bad method, or a relative path that is not ``/api/...``;
+            ForeignHostError (a ``ValueError``): an absolute URL on any other host (nothing
+            is sent); TypeError: a bad ``content``; then the usual
             ``APIStatusError``/``APIConnectionError``/``AuthError``.
         """
-        op, prepared = self._raw_call(method, path, params, json, headers, json is not _NO_BODY)
-        return self._request(op, prepared, raw=True)
+        op, prepared, base = self._raw_call(method, path, params, json, headers, json is not _NO_BODY, content)
+        if stream:
+            options = self._options
+            response = self._drive(self._api_flow(op, prepared, options, True, base), options)
+            return self._result(op, response, True, 0.0, options, True)
+        return self._request(op, prepared, raw=True, base_url=base)
 
-    def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False) -> Any:
+    def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False,
+                 base_url: str | None = None) -> Any:
         started = time.monotonic()
         options = self._options  # one snapshot per call: a live reload applies between calls
         stream = self._streams(op, raw, options)
-        response = self._drive(self._api_flow(op, prepared, options, stream), options)
+        response = self._drive(self._api_flow(op, prepared, options, stream, base_url), options)
         return self._result(op, response, raw, started, options, stream)
 
     def authenticate(self) -> Token:
@@ -869,16 +911,22 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
                                                  response.content.decode("utf-8", "replace"))
 
     async def request(self, method: str, path: str, *, params: Any = None, json: Any = _NO_BODY,
-                      headers: Mapping[str, str] | None = None) -> APIResponse[Any]:
-        """Async counterpart of :meth:`GenesysCloud.request`."""
-        op, prepared = self._raw_call(method, path, params, json, headers, json is not _NO_BODY)
-        return await self._request(op, prepared, raw=True)
+                      content: Any = None, headers: Mapping[str, str] | None = None, stream: bool = False) -> Any:
+        """Async counterpart of :meth:`GenesysCloud.request` (a callable ``content`` returns
+        ``bytes`` or an async iterable of ``bytes``)."""
+        op, prepared, base = self._raw_call(method, path, params, json, headers, json is not _NO_BODY, content)
+        if stream:
+            options = self._options
+            response = await self._drive(self._api_flow(op, prepared, options, True, base), options)
+            return self._result(op, response, True, 0.0, options, True)
+        return await self._request(op, prepared, raw=True, base_url=base)
 
-    async def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False) -> Any:
+    async def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False,
+                       base_url: str | None = None) -> Any:
         started = time.monotonic()
         options = self._options  # one snapshot per call: a live reload applies between calls
         stream = self._streams(op, raw, options)
-        response = await self._drive(self._api_flow(op, prepared, options, stream), options)
+        response = await self._drive(self._api_flow(op, prepared, options, stream, base_url), options)
         return self._result(op, response, raw, started, options, stream)
 
     async def authenticate(self) -> Token:

@@ -1,7 +1,9 @@
 """Genesys Cloud regions and their hosts.
 
 Each region maps to a domain; the API host is ``https://api.<domain>``, the login
-service ``https://login.<domain>`` and notifications ``wss://streaming.<domain>``.
+service ``https://login.<domain>``, notifications ``wss://streaming.<domain>`` and the
+web apps (which also take the multipart uploads of content management documents and
+legacy prompt resources) ``https://apps.<domain>``.
 """
 
 from __future__ import annotations
@@ -71,11 +73,32 @@ def dataclasses_field_repr_false() -> object:
 
 @dataclass(frozen=True, slots=True)
 class Hosts:
-    """Base URLs (scheme, host, optional port and path prefix; no trailing slash)."""
+    """Base URLs (scheme, host, optional port and path prefix; no trailing slash).
+
+    ``apps`` is ``https://apps.<domain>`` of a region (``None`` behind a gateway or for an
+    API host not named ``api.<domain>``, such as the sandbox).
+    """
 
     api: str
     login: str
     streaming: str | None = None
+    apps: str | None = None
+
+    def carries_token(self, url: str) -> bool:
+        """Whether a request to ``url`` may carry this client's access token.
+
+        The access token is issued for the API, so it goes only to the API's origin
+        (scheme, host and port, as a gateway or the sandbox gives it) and, on a region, to
+        its web-apps origin ``https://apps.<domain>``, where Genesys Cloud takes the
+        multipart uploads of content management documents (``uploadDestinationUri``) and of
+        legacy prompt resources (``uploadUri``) with ``Authorization: bearer``. Never to
+        any other host, never over ``http://`` to ``apps``, and never to a presigned
+        object-store URL (those carry their own signature).
+        """
+        target = _origin(url)
+        if target is None:
+            return False
+        return target == _origin(self.api) or (self.apps is not None and target == _origin(self.apps))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +157,19 @@ class Gateway:
 
 _HOST_EXAMPLE = "'https://api.mypurecloud.com' or 'http://127.0.0.1:8642'"
 _DNS_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, lower-case host, port)`` of an http(s) URL, the default port filled in;
+    ``None`` for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None  # user info in a URL is refused: what it names is not what it looks like
+    return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80)
 
 
 def _bad_host(url: object, why: str) -> ValueError:
@@ -204,16 +240,21 @@ def resolve_hosts(region: str | Region | None = None, api_host: str | None = Non
     if api_host:
         api = _normalise_base(api_host)
         parts = urlsplit(api)
+        apps: str | None = None
         if parts.hostname and parts.hostname.startswith("api."):
             login = api.replace("://api.", "://login.", 1)
             streaming = "wss://streaming." + parts.netloc[4:]
+            if parts.scheme == "https":
+                apps = "https://apps." + parts.netloc[4:]
         else:
             login = f"{parts.scheme}://{parts.netloc}"
             streaming = None
-        return Hosts(api=api, login=_normalise_base(login_host) if login_host else login, streaming=streaming)
+        return Hosts(api=api, login=_normalise_base(login_host) if login_host else login, streaming=streaming,
+                     apps=apps)
     member = Region.parse(region if region is not None else Region.us_east_1)
     return Hosts(
         api=f"https://api.{member.domain}",
         login=_normalise_base(login_host) if login_host else f"https://login.{member.domain}",
         streaming=f"wss://streaming.{member.domain}",
+        apps=f"https://apps.{member.domain}",
     )

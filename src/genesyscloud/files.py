@@ -10,13 +10,19 @@ with required headers (the ``/api/v2/uploads/...`` operations: ``url``, ``header
   it when complete (``os.replace``), verify ``Content-Length``, resume with ``Range`` (and
   ``If-Range``) after a dropped connection, retry 429/502/503/504 by the client's
   :class:`~genesyscloud.RetryPolicy`, and report progress.
-* :func:`upload` / :func:`aupload` stream a path or file object to a presigned URL with its
-  required headers (no whole-file read) and return the upload key.
+* :func:`upload` / :func:`aupload` stream a path or file object (no whole-file read) to a
+  presigned URL with its required headers (returning the upload key), or as a
+  ``multipart/form-data`` POST to a content management document's
+  ``uploadDestinationUri`` or a prompt resource's legacy ``uploadUri`` (returning the
+  resource read again).
 
-**The bearer token never leaves the API host.** API URLs (a download id, or an
-``/api/...`` URL on the client's API host) go through the client's own ``request()``;
-every other URL (presigned object-store URLs) is fetched by a separate HTTP client that
-has no credentials at all, so neither the URL nor a redirect from it can carry the token.
+**The bearer token goes only to the hosts it is for.** API URLs (a download id, or an
+``/api/...`` URL on the client's API host) and the multipart upload URLs go through the
+client's own ``request()``, which sends the token only where
+:meth:`genesyscloud.Hosts.carries_token` allows (the API's origin, or the region's
+``https://apps.<domain>``) and refuses any other host before sending; every other URL
+(presigned object-store URLs) is fetched by a separate HTTP client that has no
+credentials at all, so neither the URL nor a redirect from it can carry the token.
 
 Object-store requests go over the transport seam (urllib3 sync, aiohttp async: no httpx
 needed) on transports of their own; redirects are followed (at most 5) and carry nothing
@@ -381,19 +387,69 @@ def _finish(part: Path, target: Path, state: _State, fh: IO[bytes]) -> DownloadR
                           _public(state.url))
 
 
-def _write_api_body(response: Any, path: Any, progress: Any, url: str) -> DownloadResult:
-    data = response.content
-    filename = filename_from_disposition(response.headers.get("content-disposition"))
-    target = _target(path, filename, url)
-    part = target.with_name(target.name + ".part")
-    with open(part, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(part, target)
-    if callable(progress):
-        progress(len(data), len(data))
-    return DownloadResult(target, len(data), response.headers.get("content-type"), filename, 0, url)
+def _api_target(response: BinaryResponse, path: Any, url: str) -> tuple[Path, Path]:
+    target = _target(path, response.filename, url)
+    return target, target.with_name(target.name + ".part")
+
+
+def _api_result(response: BinaryResponse, target: Path, written: int, url: str) -> DownloadResult:
+    length = response.headers.get("content-length")
+    if length and length.isdigit() and int(length) != written:
+        raise DownloadError(f"GET {url}: Content-Length says {length} bytes, {written} arrived")
+    return DownloadResult(target, written, response.content_type, response.filename, 0, url)
+
+
+def _write_api_body(response: BinaryResponse, path: Any, progress: Any, url: str) -> DownloadResult:
+    """Stream an API response body (the client's auth, retries and logging) to disk."""
+    report, stop = _progress_callback(progress, "download")
+    total = response.headers.get("content-length")
+    size = int(total) if total and total.isdigit() else None
+    written = 0
+    target, part = _api_target(response, path, url)
+    try:
+        with response, open(part, "wb") as fh:
+            for chunk in response.iter_bytes(_CHUNK):
+                fh.write(chunk)
+                written += len(chunk)
+                if report is not None:
+                    report(written, size)
+            fh.flush()
+            os.fsync(fh.fileno())
+        result = _api_result(response, target, written, url)
+        os.replace(part, target)
+        return result
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        stop()
+
+
+async def _awrite_api_body(response: BinaryResponse, path: Any, progress: Any, url: str) -> DownloadResult:
+    """Asyncio counterpart of :func:`_write_api_body`."""
+    report, stop = _progress_callback(progress, "download")
+    total = response.headers.get("content-length")
+    size = int(total) if total and total.isdigit() else None
+    written = 0
+    target, part = _api_target(response, path, url)
+    try:
+        async with response:
+            with open(part, "wb") as fh:
+                async for chunk in response.aiter_bytes(_CHUNK):
+                    fh.write(chunk)
+                    written += len(chunk)
+                    if report is not None:
+                        report(written, size)
+                fh.flush()
+                os.fsync(fh.fileno())
+        result = _api_result(response, target, written, url)
+        os.replace(part, target)
+        return result
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        stop()
 
 
 def download(client: Any, source: Any, path: str | os.PathLike[str] | None = None, *,
@@ -422,7 +478,7 @@ def download(client: Any, source: Any, path: str | os.PathLike[str] | None = Non
     """
     kind, value = _resolve_sync(client, source)
     if kind == "api":
-        return _write_api_body(client.request("GET", value), path, progress, value)
+        return _write_api_body(client.request("GET", value, stream=True), path, progress, value)
     url = value
     state = _State(url, client.options.retry, max_resumes)
     report, stop = _progress_callback(progress, "download")
@@ -483,7 +539,7 @@ async def adownload(client: Any, source: Any, path: str | os.PathLike[str] | Non
     wait = sleep or asyncio.sleep
     kind, value = await _resolve_async(client, source)
     if kind == "api":
-        return _write_api_body(await client.request("GET", value), path, progress, value)
+        return await _awrite_api_body(await client.request("GET", value, stream=True), path, progress, value)
     url = value
     state = _State(url, client.options.retry, max_resumes)
     report, stop = _progress_callback(progress, "download")
@@ -586,32 +642,85 @@ async def adownload_all(client: Any, sources: Iterable[Any], directory: str | os
 # -- binary responses ------------------------------------------------------------------------
 def fetch(client: Any, path: str, *, params: Any = None) -> BinaryResponse:
     """``GET`` an API path with the client's auth and retries and return the body unparsed
-    (for operations that produce ``text/calendar``, ``text/plain``, CSV...).
+    and *streaming* (for operations that produce ``text/calendar``, ``text/plain``, CSV...):
+    status and headers have arrived, the body is read as you consume it (``iter_bytes``,
+    ``write_to``, or ``read()`` then ``content``); use it in a ``with`` block or ``close()``
+    it when not reading to the end.
 
-    Raises: the client's API errors; ValueError for a path that is not ``/api/...``.
+    Raises: the client's API errors (an error status is read and raised); ValueError for a
+    path that is not ``/api/...``.
     """
-    response = client.request("GET", path, params=params)
-    return BinaryResponse(response.content, response.headers)
+    return client.request("GET", path, params=params, stream=True)  # type: ignore[no-any-return]
 
 
 async def afetch(client: Any, path: str, *, params: Any = None) -> BinaryResponse:
-    """Asyncio counterpart of :func:`fetch`."""
-    response = await client.request("GET", path, params=params)
-    return BinaryResponse(response.content, response.headers)
+    """Asyncio counterpart of :func:`fetch` (``async for``, ``awrite_to``, ``aread``; ``async with``)."""
+    return await client.request("GET", path, params=params, stream=True)  # type: ignore[no-any-return]
 
 
 # -- uploads ---------------------------------------------------------------------------------
-def _upload_target(target: Any) -> tuple[str, dict[str, str], str | None]:
-    """``(url, required headers, upload key)`` of an upload URL answer or a URL."""
+@dataclass
+class _Plan:
+    """How to upload to one target.
+
+    ``kind`` is ``"put"`` (a presigned URL: a PUT of the raw bytes with its required
+    headers, no credentials) or ``"multipart"`` (a ``multipart/form-data`` POST with the
+    access token, through the client). ``reread`` gives the resource after a multipart
+    upload (``None`` when there is nothing to read back)."""
+
+    kind: str
+    url: str
+    headers: dict[str, str]
+    key: str | None = None
+    name: str | None = None
+    reread: Callable[[Any], Any] | None = None
+
+
+def _wire(target: Any) -> Mapping[str, Any] | None:
+    if isinstance(target, Mapping):
+        return target
+    to_dict = getattr(target, "to_dict", None)
+    return to_dict() if callable(to_dict) else None
+
+
+def _reread(kind: str, wire: Mapping[str, Any]) -> Callable[[Any], Any] | None:
+    """The typed read of the resource an upload changed (``client -> model``, sync or async)."""
+    if kind == "document" and isinstance(wire.get("id"), str):
+        document_id = wire["id"]
+        return lambda client: client.content_management.get_contentmanagement_document(document_id)
+    prompt, language = wire.get("promptId"), wire.get("language")
+    if kind == "prompt" and isinstance(prompt, str) and isinstance(language, str):
+        if "/systemprompts/" in str(wire.get("selfUri") or ""):
+            return lambda client: client.architect.get_architect_systemprompt_resource(prompt, language)
+        return lambda client: client.architect.get_architect_prompt_resource(prompt, language)
+    return None
+
+
+def _upload_plan(target: Any) -> _Plan:
+    """Work out the upload flow of ``target`` (see :func:`upload`)."""
     if isinstance(target, str):
-        return target, {}, None
-    get = target.get if isinstance(target, Mapping) else (lambda k, d=None: getattr(target, k, d))
-    url = get("url")
-    if not isinstance(url, str):
-        raise TypeError("upload target must be a URL or an upload URL answer with url (and headers, uploadKey)")
-    headers = get("headers") or {}
-    key = get("upload_key") if not isinstance(target, Mapping) else get("uploadKey")
-    return url, {str(k): str(v) for k, v in dict(headers).items()}, key
+        return _Plan("put", target, {})
+    wire = _wire(target)
+    if wire is None:
+        raise TypeError(f"cannot upload to {type(target).__name__}: give an upload URL answer (url, headers, "
+                        "uploadKey), a Document / ReplaceResponse / FaxSendResponse (uploadDestinationUri), "
+                        "a PromptAsset (uploadUri), or a presigned URL")
+    if isinstance(wire.get("uploadDestinationUri"), str):
+        url = wire["uploadDestinationUri"]
+        method = str(wire.get("uploadMethod") or wire.get("uploadMethodType") or "MULTIPART_POST").upper()
+        if method == "SINGLE_PUT":  # a presigned object-store URL: no token
+            return _Plan("put", url, {})
+        if method != "MULTIPART_POST":
+            raise ValueError(f"unknown upload method {method!r} (expected MULTIPART_POST or SINGLE_PUT)")
+        kind = "fax" if "uploadMethodType" in wire else "document"
+        return _Plan("multipart", url, {}, name=wire.get("name") if kind == "document" else None,
+                     reread=_reread(kind, wire))
+    if isinstance(wire.get("url"), str):
+        headers = wire.get("headers") or {}
+        return _Plan("put", wire["url"], {str(k): str(v) for k, v in dict(headers).items()}, key=wire.get("uploadKey"))
+    if isinstance(wire.get("uploadUri"), str):  # a prompt resource's legacy (deprecated) upload
+        return _Plan("multipart", wire["uploadUri"], {}, reread=_reread("prompt", wire))
+    raise TypeError("upload target has none of url, uploadDestinationUri, uploadUri")
 
 
 def _open_source(data: Any) -> tuple[IO[bytes], int, bool]:
@@ -646,89 +755,203 @@ def _chunks(fh: IO[bytes], size: int, chunk_size: int, report: Progress | None) 
         yield chunk
 
 
-def upload(client: Any, target: Any, data: Any, *, headers: Mapping[str, str] | None = None,
-           progress: Progress | bool | None = None, chunk_size: int = _CHUNK) -> str | None:
-    """Stream ``data`` to a presigned upload URL (``PUT``) with its required headers.
+def _source_name(data: Any, filename: str | None, fallback: str | None) -> str:
+    if filename:
+        return filename
+    if isinstance(data, (str, os.PathLike)):
+        return Path(data).name
+    name = getattr(data, "name", None)
+    if isinstance(name, str) and name:
+        return Path(name).name
+    return fallback or "upload.bin"
+
+
+class _Multipart:
+    """A ``multipart/form-data`` body (RFC 7578) with one file part named ``file``, streamed:
+    the part's headers come from urllib3 (``RequestField``, which quotes the file name as
+    HTML5 forms do), the file is read in chunks, and the length is known up front so the
+    request has a ``Content-Length`` (no chunked encoding)."""
+
+    def __init__(self, fh: IO[bytes], size: int, filename: str, content_type: str) -> None:
+        from urllib3.fields import RequestField
+        from urllib3.filepost import choose_boundary
+
+        boundary = choose_boundary()
+        field = RequestField(name="file", data=b"", filename=filename)
+        field.make_multipart(content_type=content_type)
+        self.head = f"--{boundary}\r\n".encode("latin-1") + field.render_headers().encode("utf-8")
+        self.tail = f"\r\n--{boundary}--\r\n".encode("latin-1")
+        self.fh, self.size, self.start = fh, size, fh.tell()
+        self.headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
+                        "Content-Length": str(len(self.head) + size + len(self.tail))}
+
+    def parts(self, chunk_size: int, report: Progress | None) -> Iterator[bytes]:
+        self.fh.seek(self.start)  # every attempt sends the whole body
+        yield self.head
+        yield from _chunks(self.fh, self.size, chunk_size, report)
+        yield self.tail
+
+
+def _content_type(name: str, content_type: str | None) -> str:
+    if content_type:
+        return content_type
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _transfer_client(client: Any) -> Any:
+    """``client`` with the transfer timeouts (:meth:`_ObjectHTTP.timeout`) and a whole-call
+    budget to match: a large upload takes longer than an API call's ``total``."""
+    import dataclasses
+
+    retry = client.options.retry
+    budget = None if retry.total_budget is None else max(retry.total_budget, _TRANSFER_TOTAL)
+    return client.with_options(timeout=_ObjectHTTP.timeout(client),
+                               retry_policy=dataclasses.replace(retry, total_budget=budget))
+
+
+def _check_put(response: Any, final: str, text: str) -> None:
+    if response.status_code >= 300:
+        raise status_error(response.status_code, method="PUT", url=_public(final), headers=response.headers, text=text)
+
+
+def upload(client: Any, target: Any, data: Any, *, filename: str | None = None, content_type: str | None = None,
+           headers: Mapping[str, str] | None = None, progress: Progress | bool | None = None,
+           chunk_size: int = _CHUNK) -> Any:
+    """Stream ``data`` to an upload target of the API, in flat memory (no whole-file read).
+
+    Targets and their flows:
+
+    * the answer of an ``/api/v2/uploads/...`` operation, of the outbound contact/DNC list
+      upload operations or of ``post_architect_prompt_resource_uploads`` (``url``,
+      ``headers``, ``uploadKey``), or a bare presigned URL: a ``PUT`` of the bytes with the
+      required headers and **no credentials**; returns the ``uploadKey`` (``None`` for a
+      bare URL);
+    * a content management ``Document`` (``POST /api/v2/contentmanagement/documents``) or
+      ``ReplaceResponse`` (``POST /api/v2/contentmanagement/documents/{documentId}/content``):
+      a ``multipart/form-data`` ``POST`` of one part ``file`` to its
+      ``uploadDestinationUri`` with the access token (as Genesys Cloud's upload examples
+      do); returns the document read again (``get_contentmanagement_document``);
+    * a ``FaxSendResponse`` (``POST /api/v2/conversations/faxes``): the same multipart POST
+      (or a presigned ``PUT`` when its ``uploadMethodType`` is ``SINGLE_PUT``); returns ``None``;
+    * a ``PromptAsset`` / ``SystemPromptAsset`` (``POST /api/v2/architect/prompts/{promptId}/resources``):
+      the multipart POST to its legacy ``uploadUri``; returns the resource read again.
+
+    The token goes only where :meth:`genesyscloud.Hosts.carries_token` allows (the API's
+    origin, or the region's ``https://apps.<domain>``); an upload URL anywhere else raises
+    :class:`~genesyscloud.ForeignHostError` before anything is sent.
 
     Args:
-        client: the client (for its timeout; no credentials are sent).
-        target: the answer of an ``/api/v2/uploads/...`` operation (``url``, ``headers``,
-            ``uploadKey``), or a presigned URL.
-        data: a path, bytes, or a seekable binary file object (read in chunks).
-        headers: more headers (the target's required ones are always sent).
+        client: a :class:`~genesyscloud.GenesysCloud`.
+        target: one of the above (a model or its wire dict), or a presigned URL.
+        data: a path, bytes, or a seekable binary file object (read in chunks of ``chunk_size`` bytes).
+        filename: the file name of a multipart part (default: the path's name, then the document's name).
+        content_type: the part's ``Content-Type`` (default: guessed from the file name).
+        headers: more request headers (a presigned target's required ones are always sent).
         progress: ``callback(bytes_sent, total)`` or ``True`` for a Rich bar.
 
-    Returns:
-        The upload key (``None`` when ``target`` was a bare URL).
-
     Raises:
-        APIStatusError (403 when a required header is missing or the URL expired),
-        APIConnectionError; TypeError for a bad target or data.
+        APIStatusError (403 when a presigned URL's required header is missing or it expired;
+        401 when the upload host refuses the token), APIConnectionError, ForeignHostError;
+        TypeError/ValueError for a bad target or data.
     """
-    url, required, key = _upload_target(target)
+    plan = _upload_plan(target)
     fh, size, owned = _open_source(data)
-    start = fh.tell()
     report, stop = _progress_callback(progress, "upload")
-    http = _ObjectHTTP.shared()
-
-    def body() -> Iterator[bytes]:
-        fh.seek(start)  # a redirect replays the body from its start
-        return _chunks(fh, size, chunk_size, report)
-
     try:
-        sent_headers = {**dict(headers or {}), **required, "Content-Length": str(size)}
+        if plan.kind == "multipart":
+            name = _source_name(data, filename, plan.name)
+            body = _Multipart(fh, size, name, _content_type(name, content_type))
+            answer = _transfer_client(client).request(
+                "POST", plan.url, content=lambda: body.parts(chunk_size, report),
+                headers={**dict(headers or {}), **body.headers, "Accept": "application/json"})
+            return plan.reread(client) if plan.reread is not None else _answer(answer)
+        start = fh.tell()
+        http = _ObjectHTTP.shared()
+
+        def chunks() -> Iterator[bytes]:
+            fh.seek(start)  # a redirect replays the body from its start
+            return _chunks(fh, size, chunk_size, report)
+
+        sent_headers = {**dict(headers or {}), **plan.headers, "Content-Length": str(size)}
         try:
-            response, final = _open_sync(http, "PUT", url, sent_headers, _ObjectHTTP.timeout(client), body)
+            response, final = _open_sync(http, "PUT", plan.url, sent_headers, _ObjectHTTP.timeout(client), chunks)
             try:
                 text = response.read().decode("utf-8", "replace")
             finally:
                 response.close()
         except TransportError as exc:
-            raise _connection_error(exc, url, "PUT") from exc
-        if response.status_code >= 300:
-            raise status_error(response.status_code, method="PUT", url=_public(final), headers=response.headers,
-                               text=text)
-        return key
+            raise _connection_error(exc, plan.url, "PUT") from exc
+        _check_put(response, final, text)
+        return plan.key
     finally:
         stop()
         if owned:
             fh.close()
 
 
-async def aupload(client: Any, target: Any, data: Any, *, headers: Mapping[str, str] | None = None,
-                  progress: Progress | bool | None = None, chunk_size: int = _CHUNK) -> str | None:
-    """Asyncio counterpart of :func:`upload` (the file is read in chunks on the event loop)."""
-    url, required, key = _upload_target(target)
+def _answer(response: Any) -> Any:
+    """The JSON answer of an upload endpoint, or ``None`` for an empty or non-JSON one."""
+    from ._core.binary import is_json_type
+
+    if not response.content or not is_json_type(response.headers.get("content-type")):
+        return None
+    return response.json()
+
+
+async def aupload(client: Any, target: Any, data: Any, *, filename: str | None = None,
+                  content_type: str | None = None, headers: Mapping[str, str] | None = None,
+                  progress: Progress | bool | None = None, chunk_size: int = _CHUNK) -> Any:
+    """Asyncio counterpart of :func:`upload` (``AsyncGenesysCloud``; the file is read in
+    chunks on the event loop)."""
+    plan = _upload_plan(target)
     fh, size, owned = _open_source(data)
-    start = fh.tell()
     report, stop = _progress_callback(progress, "upload")
-    http = _ObjectHTTP.asynchronous()
-
-    def body() -> Any:
-        fh.seek(start)
-
-        async def chunks() -> Any:
-            for chunk in _chunks(fh, size, chunk_size, report):
-                yield chunk
-
-        return chunks()
-
     try:
-        sent_headers = {**dict(headers or {}), **required, "Content-Length": str(size)}
+        if plan.kind == "multipart":
+            name = _source_name(data, filename, plan.name)
+            body = _Multipart(fh, size, name, _content_type(name, content_type))
+
+            def parts() -> Any:
+                async def stream() -> Any:
+                    for chunk in body.parts(chunk_size, report):
+                        yield chunk
+
+                return stream()
+
+            answer = await _transfer_client(client).request(
+                "POST", plan.url, content=parts,
+                headers={**dict(headers or {}), **body.headers, "Accept": "application/json"})
+            return await plan.reread(client) if plan.reread is not None else _answer(answer)
+        start = fh.tell()
+        http = _ObjectHTTP.asynchronous()
+
+        def chunks() -> Any:
+            fh.seek(start)
+
+            async def stream() -> Any:
+                for chunk in _chunks(fh, size, chunk_size, report):
+                    yield chunk
+
+            return stream()
+
         try:
-            response, final = await _open_async(http, "PUT", url, sent_headers, _ObjectHTTP.timeout(client), body)
+            sent_headers = {**dict(headers or {}), **plan.headers, "Content-Length": str(size)}
             try:
-                text = (await response.aread()).decode("utf-8", "replace")
-            finally:
-                await response.aclose()
-        except TransportError as exc:
-            raise _connection_error(exc, url, "PUT") from exc
-        if response.status_code >= 300:
-            raise status_error(response.status_code, method="PUT", url=_public(final), headers=response.headers,
-                               text=text)
-        return key
+                response, final = await _open_async(http, "PUT", plan.url, sent_headers, _ObjectHTTP.timeout(client),
+                                                    chunks)
+                try:
+                    text = (await response.aread()).decode("utf-8", "replace")
+                finally:
+                    await response.aclose()
+            except TransportError as exc:
+                raise _connection_error(exc, plan.url, "PUT") from exc
+            _check_put(response, final, text)
+            return plan.key
+        finally:
+            await http.close()
     finally:
         stop()
-        await http.close()
         if owned:
             fh.close()

@@ -172,12 +172,29 @@ async def test_adownload_all(sb, tmp_path):
         assert len({w.path for w in written}) == 6
 
 
-def test_fetch_returns_an_unparsed_binary_response(gc, tmp_path):
+def test_fetch_returns_an_unparsed_streaming_binary_response(gc, tmp_path):
     body = files.fetch(gc, "/api/v2/workforcemanagement/calendar/data/ics", params={"calendarId": "c1"})
     assert body.content_type.startswith("text/calendar") and body.filename == "calendar.ics"
-    assert body.correlation_id and b"".join(body.iter_bytes(10)) == body.content
-    written = body.write_to(tmp_path)
-    assert written == tmp_path / "calendar.ics" and written.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    with pytest.raises(RuntimeError, match="streamed"):
+        body.content  # noqa: B018 - not read yet: the body is still on the connection
+    chunks = list(body.iter_bytes(10))
+    assert len(chunks) > 1 and all(len(c) <= 10 for c in chunks) and b"".join(chunks).startswith(b"BEGIN:VCALENDAR")
+    again = files.fetch(gc, "/api/v2/workforcemanagement/calendar/data/ics", params={"calendarId": "c1"})
+    written = again.write_to(tmp_path)
+    assert written == tmp_path / "calendar.ics" and written.read_bytes() == b"".join(chunks)
+    with files.fetch(gc, "/api/v2/workforcemanagement/calendar/data/ics", params={"calendarId": "c1"}) as third:
+        assert third.read() == b"".join(chunks) and third.content == third.read()
+
+
+async def test_afetch_streams_too(sb, tmp_path):
+    async with genesyscloud.AsyncGenesysCloud(api_host=sb.url, auth=genesyscloud.ClientCredentials(
+            sb.client_id, sb.client_secret)) as agc:
+        body = await files.afetch(agc, "/api/v2/workforcemanagement/calendar/data/ics", params={"calendarId": "c1"})
+        data = b"".join([chunk async for chunk in body.aiter_bytes(16)])
+        assert data.startswith(b"BEGIN:VCALENDAR")
+        async with await files.afetch(agc, "/api/v2/workforcemanagement/calendar/data/ics",
+                                      params={"calendarId": "c1"}) as second:
+            assert await second.aread() == data
 
 
 def test_upload_an_architect_prompt_resource(gc, sb, tmp_path):

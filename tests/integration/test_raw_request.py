@@ -35,9 +35,23 @@ async def test_async_request(sb):
 
 def test_bad_raw_calls_fail_before_any_traffic(sb):
     gc = genesyscloud.GenesysCloud(api_host=sb.url, auth=genesyscloud.AccessToken("t"))
-    with pytest.raises(ValueError, match="API path"):
+    with pytest.raises(genesyscloud.ForeignHostError, match="not a host this client's access token is for"):
         gc.request("GET", "https://elsewhere.example/api/v2/users")
+    with pytest.raises(ValueError, match="API path"):
+        gc.request("GET", "/v2/users")
     with pytest.raises(ValueError, match="unsupported HTTP method"):
         gc.request("TRACE", "/api/v2/users")
     with pytest.raises(ValueError, match="Authorization"):
         gc.request("GET", "/api/v2/users", headers={"Authorization": "Bearer x"})
+
+
+def test_an_absolute_url_on_the_api_origin_and_a_streamed_answer(sb):
+    with genesyscloud.GenesysCloud(api_host=sb.url,
+                                   auth=genesyscloud.ClientCredentials(sb.client_id, sb.client_secret)) as gc:
+        org = gc.request("GET", f"{sb.url}/api/v2/organizations/me")
+        assert org.parse()["name"]
+        with gc.request("GET", "/api/v2/organizations/me", stream=True) as body:
+            assert isinstance(body, genesyscloud.BinaryResponse) and body.status_code == 200
+            assert b'"name"' in body.read()
+        with pytest.raises(genesyscloud.NotFoundError):  # an error status of a streamed call is read and raised
+            gc.request("GET", "/api/v2/routing/queues/no-such-queue", stream=True)

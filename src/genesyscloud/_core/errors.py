@@ -42,6 +42,7 @@ __all__ = [
     "AuthError",
     "ResponseDecodeError",
     "ConfigError",
+    "ForeignHostError",
     "status_error",
 ]
 
@@ -295,3 +296,8 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return f"HTTP {status}"
+
+
+class ForeignHostError(GenesysCloudError, ValueError):
+    """A request would have sent the access token to a host it was not issued for (see
+    ``Hosts.carries_token``); nothing was sent."""

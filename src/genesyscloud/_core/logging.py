@@ -402,7 +402,10 @@ class HttpLogger:
             data["requestHeaders"] = redact_headers(request.headers, s.allowed_headers)
             lines.append("request headers: " + json.dumps(data["requestHeaders"]))
         if s.request_body and request.content:
-            data["requestBody"] = redact_body(request.content, request.headers.get("Content-Type", ""))
+            if isinstance(request.content, bytes | bytearray | memoryview):
+                data["requestBody"] = redact_body(bytes(request.content), request.headers.get("Content-Type", ""))
+            else:  # a streamed body (an upload) is never read for the log
+                data["requestBody"] = f"<streamed {request.headers.get('Content-Type') or 'body'}>"
             lines.append("request body: " + _show(data["requestBody"]))
         if response is not None:
             if trace:

@@ -41,6 +41,9 @@ class PreparedRequest:
 
     ``query`` is a list of ``(name, value)`` pairs: array parameters appear once per item.
     ``json`` is ``None`` when there is no body (``has_body`` tells an explicit JSON null apart).
+    ``content`` is a body sent as it is instead of JSON: ``bytes``, or a zero-argument
+    callable that returns a fresh body (``bytes`` or an iterable of ``bytes``; an async
+    iterable for an async transport) for each attempt, so that a retry sends it whole.
     """
 
     method: str
@@ -50,6 +53,7 @@ class PreparedRequest:
     json: Any = None
     has_body: bool = False
     operation: Operation | None = None
+    content: Any = None
 
 
 def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:

@@ -185,7 +185,10 @@ def call_flow(
     url = base_url + prepared.path
     headers = {**default_headers, **prepared.headers}
     content = None
-    if prepared.has_body:
+    replay = prepared.content if callable(prepared.content) else None
+    if prepared.content is not None and replay is None:
+        content = prepared.content
+    elif prepared.has_body:
         # refuses NaN, Infinity and lone surrogates (ValueError naming the field) before any traffic
         content = encode_json(prepared.json, f"{prepared.operation.method_name if prepared.operation else 'request'}(): body")
         headers.setdefault("Content-Type", "application/json")
@@ -207,6 +210,8 @@ def call_flow(
         if pacer is not None and token is not None:
             bucket = yield from _pace(pacer, token.access_token, route, policy, started, prepared.method, url,
                                       slept_until)
+        if replay is not None:
+            content = replay()  # a streamed body is sent whole on every attempt
         request = HttpRequest(prepared.method, url, prepared.query, dict(headers), content, timeout,
                               _attempt_deadline(timeout, call_deadline))
         result = yield from _exchange(logger, request, "stream" if stream else "send")

@@ -241,8 +241,6 @@ def api(method: str, path: str, data: str | None, query: tuple[str, ...], header
     Retries, token renewal and errors work as for operation commands. With --autopaginate
     or --stream a GET follows `nextUri` / `pageNumber` of entity listings.
     """
-    from .._core.operation import Operation
-    from .._core.request import PreparedRequest
     from ._output import parse_fields
     from ._session import open_session
 
@@ -266,14 +264,15 @@ def api(method: str, path: str, data: str | None, query: tuple[str, ...], header
         headers[key.strip()] = value.strip()
     method = method.upper()
     body = read_data(data, "--data") if data is not None else None
-    op = Operation("rawApiCall", "api", method, split.path, (), (), "any")
     fields = parse_fields(settings.fields)
     with open_session(settings) as session:
         client = session.client
 
         def call(query_pairs: list[tuple[str, str]], req_path: str) -> Any:
-            prepared = PreparedRequest(method, req_path, list(query_pairs), dict(headers), body, data is not None, op)
-            response = client._request(op, prepared, raw=True)
+            if data is not None:
+                response = client.request(method, req_path, params=list(query_pairs), json=body, headers=headers)
+            else:
+                response = client.request(method, req_path, params=list(query_pairs), headers=headers)
             return response.json() if response.content else None
 
         result = call(pairs, split.path)
