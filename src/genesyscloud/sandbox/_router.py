@@ -280,7 +280,13 @@ class SpecRouter:
         if op._sample is None:
             from .._spec import sample
 
-            op._sample_obj = sample(op.response_schema, spec=self.spec, depth=3, seed=op.operation_id)
+            obj = sample(op.response_schema, spec=self.spec, depth=3, seed=op.operation_id)
+            if isinstance(obj, dict):
+                # a sample listing is one page: it has no neighbours to link to (a placeholder
+                # "nextUri-value" would send a paging client after a page that does not exist)
+                for link in ("nextUri", "previousUri"):
+                    obj.pop(link, None)
+            op._sample_obj = obj
             op._sample = json.dumps(op._sample_obj, separators=(",", ":")).encode()
         last = op.template.rstrip("/").rsplit("/", 1)[-1]
         obj = op._sample_obj
