@@ -101,3 +101,22 @@ def test_download_command_writes_the_file(invoke, tmp_path):
     assert written.read_text().startswith("phone,name,status") and f"wrote {written}" in result.stderr
     missing = invoke("download", "no-such-id", "-o", str(tmp_path))
     assert missing.exit_code == 1 and "404" in missing.stderr
+
+
+def test_upload_command_puts_a_file_to_a_presigned_target(invoke, sb, tmp_path):
+    answer = invoke("uploads", "post-uploads-recordings", "--body",
+                    json.dumps({"fileName": "call.wav", "contentType": "audio/wav"}))
+    assert answer.exit_code == 0, answer.stderr
+    target = tmp_path / "target.json"
+    target.write_text(answer.stdout)
+    audio = tmp_path / "call.wav"
+    audio.write_bytes(b"RIFF" + bytes(9000))
+    result = invoke("upload", f"@{target}", str(audio))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == json.loads(answer.stdout)["uploadKey"]
+    put = [r for r in sb.requests() if r["method"] == "PUT" and r["path"].startswith("/objects/")][-1]
+    assert put["status"] == 200 and "authorization" not in put["headers"]
+    refused = invoke("upload", json.dumps({"uploadUri": "https://evil.example/uploads/x"}), str(audio))
+    assert refused.exit_code == 1 and "not a host this client's access token is for" in refused.stderr
+    bad = invoke("upload", "{not json", str(audio))
+    assert bad.exit_code == 2 and "TARGET" in bad.stderr

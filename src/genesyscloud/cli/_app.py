@@ -28,6 +28,7 @@ _STATIC: dict[str, tuple[str, str, str]] = {
     "api": ("._commands", "api", "Raw call: genesys-cloud api GET /api/v2/users/me"),
     "sandbox": ("._commands", "sandbox", "A local Genesys Cloud sandbox org."),
     "download": ("._files", "download", "Stream a file to disk: genesys-cloud download <id|url> [-o path]"),
+    "upload": ("._files", "upload", "Stream a file to an upload target: genesys-cloud upload @document.json FILE"),
     "jobs": ("._jobs", "jobs", "Long-running jobs: genesys-cloud jobs run KIND --body query.json -o jsonl"),
     "completion": ("._commands", "completion", "Print the shell completion script (bash, zsh, fish)."),
 }
