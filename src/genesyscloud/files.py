@@ -387,69 +387,67 @@ def _finish(part: Path, target: Path, state: _State, fh: IO[bytes]) -> DownloadR
                           _public(state.url))
 
 
-def _api_target(response: BinaryResponse, path: Any, url: str) -> tuple[Path, Path]:
-    target = _target(path, response.filename, url)
-    return target, target.with_name(target.name + ".part")
+class _ApiSink:
+    """Where an API response body goes: ``path.part`` (renamed when complete), progress,
+    and the ``Content-Length`` check; shared by the sync and async writers."""
 
+    def __init__(self, response: BinaryResponse, path: Any, progress: Any, url: str) -> None:
+        self.response, self.url = response, url
+        self.report, self.stop = _progress_callback(progress, "download")
+        length = response.headers.get("content-length")
+        self.size = int(length) if length and length.isdigit() else None
+        self.written = 0
+        self.target = _target(path, response.filename, url)
+        self.part = self.target.with_name(self.target.name + ".part")
+        self.fh: IO[bytes] = open(self.part, "wb")
 
-def _api_result(response: BinaryResponse, target: Path, written: int, url: str) -> DownloadResult:
-    length = response.headers.get("content-length")
-    if length and length.isdigit() and int(length) != written:
-        raise DownloadError(f"GET {url}: Content-Length says {length} bytes, {written} arrived")
-    return DownloadResult(target, written, response.content_type, response.filename, 0, url)
+    def write(self, chunk: bytes) -> None:
+        self.fh.write(chunk)
+        self.written += len(chunk)
+        if self.report is not None:
+            self.report(self.written, self.size)
+
+    def commit(self) -> DownloadResult:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        self.stop()
+        if self.size is not None and self.size != self.written:
+            raise DownloadError(f"GET {self.url}: Content-Length says {self.size} bytes, {self.written} arrived")
+        os.replace(self.part, self.target)
+        return DownloadResult(self.target, self.written, self.response.content_type, self.response.filename, 0,
+                              self.url)
+
+    def discard(self) -> None:
+        self.fh.close()
+        self.stop()
+        self.part.unlink(missing_ok=True)
 
 
 def _write_api_body(response: BinaryResponse, path: Any, progress: Any, url: str) -> DownloadResult:
     """Stream an API response body (the client's auth, retries and logging) to disk."""
-    report, stop = _progress_callback(progress, "download")
-    total = response.headers.get("content-length")
-    size = int(total) if total and total.isdigit() else None
-    written = 0
-    target, part = _api_target(response, path, url)
-    try:
-        with response, open(part, "wb") as fh:
+    with response:
+        sink = _ApiSink(response, path, progress, url)
+        try:
             for chunk in response.iter_bytes(_CHUNK):
-                fh.write(chunk)
-                written += len(chunk)
-                if report is not None:
-                    report(written, size)
-            fh.flush()
-            os.fsync(fh.fileno())
-        result = _api_result(response, target, written, url)
-        os.replace(part, target)
-        return result
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    finally:
-        stop()
+                sink.write(chunk)
+            return sink.commit()
+        except BaseException:
+            sink.discard()
+            raise
 
 
 async def _awrite_api_body(response: BinaryResponse, path: Any, progress: Any, url: str) -> DownloadResult:
     """Asyncio counterpart of :func:`_write_api_body`."""
-    report, stop = _progress_callback(progress, "download")
-    total = response.headers.get("content-length")
-    size = int(total) if total and total.isdigit() else None
-    written = 0
-    target, part = _api_target(response, path, url)
-    try:
-        async with response:
-            with open(part, "wb") as fh:
-                async for chunk in response.aiter_bytes(_CHUNK):
-                    fh.write(chunk)
-                    written += len(chunk)
-                    if report is not None:
-                        report(written, size)
-                fh.flush()
-                os.fsync(fh.fileno())
-        result = _api_result(response, target, written, url)
-        os.replace(part, target)
-        return result
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    finally:
-        stop()
+    async with response:
+        sink = _ApiSink(response, path, progress, url)
+        try:
+            async for chunk in response.aiter_bytes(_CHUNK):
+                sink.write(chunk)
+            return sink.commit()
+        except BaseException:
+            sink.discard()
+            raise
 
 
 def download(client: Any, source: Any, path: str | os.PathLike[str] | None = None, *,
