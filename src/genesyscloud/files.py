@@ -889,6 +889,19 @@ def upload(client: Any, target: Any, data: Any, *, filename: str | None = None, 
             fh.close()
 
 
+def _async_body(make: Callable[[], Iterator[bytes]]) -> Callable[[], Any]:
+    """A body factory for the async transport: each call gives an async iterator over a
+    fresh ``make()`` (the file is read in chunks on the event loop)."""
+    def factory() -> Any:
+        async def stream() -> Any:
+            for chunk in make():
+                yield chunk
+
+        return stream()
+
+    return factory
+
+
 def _answer(response: Any) -> Any:
     """The JSON answer of an upload endpoint, or ``None`` for an empty or non-JSON one."""
     from ._core.binary import is_json_type
@@ -911,34 +924,22 @@ async def aupload(client: Any, target: Any, data: Any, *, filename: str | None =
             name = _source_name(data, filename, plan.name)
             body = _Multipart(fh, size, name, _content_type(name, content_type))
 
-            def parts() -> Any:
-                async def stream() -> Any:
-                    for chunk in body.parts(chunk_size, report):
-                        yield chunk
-
-                return stream()
-
             answer = await _transfer_client(client).request(
-                "POST", plan.url, content=parts,
+                "POST", plan.url, content=_async_body(lambda: body.parts(chunk_size, report)),
                 headers={**dict(headers or {}), **body.headers, "Accept": "application/json"})
             return await plan.reread(client) if plan.reread is not None else _answer(answer)
         start = fh.tell()
         http = _ObjectHTTP.asynchronous()
 
-        def chunks() -> Any:
+        def chunks() -> Iterator[bytes]:
             fh.seek(start)
-
-            async def stream() -> Any:
-                for chunk in _chunks(fh, size, chunk_size, report):
-                    yield chunk
-
-            return stream()
+            return _chunks(fh, size, chunk_size, report)
 
         try:
             sent_headers = {**dict(headers or {}), **plan.headers, "Content-Length": str(size)}
             try:
                 response, final = await _open_async(http, "PUT", plan.url, sent_headers, _ObjectHTTP.timeout(client),
-                                                    chunks)
+                                                    _async_body(chunks))
                 try:
                     text = (await response.aread()).decode("utf-8", "replace")
                 finally:
