@@ -20,7 +20,8 @@
   ``issueRedirect=false``;
 * the three operations whose definition produces no JSON (``text/calendar``,
   ``text/plain``) answer with that content type and text;
-* the ``/api/v2/uploads/...`` operations hand out presigned ``PUT`` URLs with their headers.
+* the ``/api/v2/uploads/...`` operations hand out presigned ``PUT`` URLs with their headers
+  (the Architect prompt resources' ones are in :mod:`._prompts`).
 
 Every job lives in ``state.paging`` (``reset`` forgets them).
 """
@@ -655,17 +656,3 @@ for _path, _folder in (("/api/v2/uploads/publicassets/images", "publicassets"),
                        ("/api/v2/outbound/contactlists/uploads", "contactlists"),
                        ("/api/v2/outbound/dnclists/uploads", "dnclists")):
     route("POST", _path)(lambda ctx, _f=_folder: _upload_url(ctx, _f))
-
-
-def _prompt_upload(ctx: Ctx, kind: str) -> Result:
-    """``PromptAssetUpload``: a presigned PUT URL and its headers (no upload key)."""
-    key = f"prompts/{kind}/{ctx.path_params['promptId']}/{ctx.path_params['languageCode']}.wav"
-    headers = {"Content-Type": "audio/wav"}
-    return _ok({"url": presign(ctx.state, _base(ctx), "PUT", key, expires_in=600, headers=headers),
-                "headers": headers})
-
-
-route("POST", "/api/v2/architect/prompts/{promptId}/resources/{languageCode}/uploads")(
-    lambda ctx: _prompt_upload(ctx, "user"))
-route("POST", "/api/v2/architect/systemprompts/{promptId}/resources/{languageCode}/uploads")(
-    lambda ctx: _prompt_upload(ctx, "system"))
