@@ -8,6 +8,9 @@ correlation id -> body read with a size cap (413) -> request log -> fault inject
 * ``/api/v2/...``: routing on the definition, auth (401), rate limit (429), parameter and
   body validation (400/415), then a stateful handler (:mod:`._resources`) or a spec
   sample (:mod:`._router`);
+* ``POST /uploads/...``: the multipart upload endpoint (:mod:`._uploads`), whose body is
+  streamed to it (the pipeline's body read and size cap are skipped; logged and faulted
+  like every other request);
 * ``/__sandbox__/...``: the control API (no auth; not logged, never faulted).
 """
 
@@ -35,7 +38,10 @@ from ._login import LoginService, parse_form
 from . import _paging  # noqa: F401  (registers the paging resources' handlers)
 from . import _jobs  # noqa: F401  (registers the job APIs' handlers)
 from . import _notifications  # registers the Notifications API handlers (after _paging and _jobs: it wraps job status)
+from . import _documents  # noqa: F401  (registers content management and its upload destination)
+from . import _prompts  # noqa: F401  (registers Architect prompts and their upload URLs)
 from ._objects import ObjectStoreRoutes
+from ._uploads import UploadRoutes, is_streamed_upload
 from ._reqlog import clip, mask_body, mask_query
 from ._ratelimit import RateLimiter
 from ._resources import HANDLERS, USER_CONTEXT_MESSAGE, Ctx, iso
@@ -82,10 +88,12 @@ class SandboxApp:
         self.login = LoginService(self.state)
         self.notifications = _notifications.NotificationService(self.state)
         self.objects = ObjectStoreRoutes(self.state)
+        self.uploads = UploadRoutes(self.state, self._authenticate)
         self._validation_pool: ThreadPoolExecutor | None = None
         self.ratelimit = RateLimiter(config, self.state.now)
         self.starlette = Starlette(routes=[
             Route("/objects/{key:path}", self.objects.objects, methods=["GET", "HEAD", "PUT"]),
+            Route("/uploads/{rest:path}", self.uploads.post, methods=["POST"]),
             Route("/oauth/token", self.oauth_token, methods=["POST"]),
             Route("/oauth/authorize", self.oauth_authorize, methods=["GET", "POST"]),
             Route("/logout", self.logout, methods=["GET"]),
@@ -130,10 +138,17 @@ class SandboxApp:
                                                   (b"inin-correlation-id", correlation_id.encode())]}
             await send(message)
 
-        body, too_large = await self._read_body(receive, headers)
+        streamed = is_streamed_upload(scope["method"], path)
+        if streamed:  # the upload endpoint reads the body itself, as a stream (no cap, not held)
+            body, too_large = b"", False
+            inner_receive = receive
+        else:
+            body, too_large = await self._read_body(receive, headers)
+            inner_receive = _replay(body, receive)
         entry = None if control else self._log(scope, headers, body, correlation_id)
         scope["sandbox.body"] = body
         scope["sandbox.correlation_id"] = correlation_id
+        scope["sandbox.log_entry"] = entry
         try:
             if scope.get("http_version") == "1.1" and "host" not in headers:
                 await self._error(scope, receive, send_with_id, ApiError(
@@ -163,9 +178,9 @@ class SandboxApp:
                         if message["type"] == "http.response.start":
                             status_box.append(message["status"])
 
-                    await self.starlette(scope, _replay(body, receive), discard)
+                    await self.starlette(scope, inner_receive, discard)
                     raise _Drop()
-            await self.starlette(scope, _replay(body, receive), send_with_id)
+            await self.starlette(scope, inner_receive, send_with_id)
         except _Drop:
             _close_connection(send)
             if entry is not None:

@@ -20,7 +20,8 @@
   ``issueRedirect=false``;
 * the three operations whose definition produces no JSON (``text/calendar``,
   ``text/plain``) answer with that content type and text;
-* the ``/api/v2/uploads/...`` operations hand out presigned ``PUT`` URLs with their headers.
+* the ``/api/v2/uploads/...`` operations hand out presigned ``PUT`` URLs with their headers
+  (the Architect prompt resources' ones are in :mod:`._prompts`).
 
 Every job lives in ``state.paging`` (``reset`` forgets them).
 """
@@ -534,13 +535,17 @@ def audit_results(ctx: Ctx) -> Result:
 # -- other export and query jobs: one state per status read ------------------------------------
 def _simple_job(kind: str, submit: str, status: str, *, id_name: str, state_field: str, states: tuple[str, ...],
                 url_field: str | None = None, file_type: str = "csv", results: str | None = None,
-                submit_status: int = 200) -> None:
+                submit_status: int = 200, echo: dict[str, str] | None = None) -> None:
     """Register submit + status (+ results) handlers of a job that goes through ``states``,
-    one per status read; the last state gets ``url_field`` (an object-store file)."""
+    one per status read; the last state gets ``url_field`` (an object-store file). ``echo``:
+    request body fields every view repeats (name -> value when the request had none)."""
 
     def view(ctx: Ctx, job: dict[str, Any]) -> dict[str, Any]:
         body = {"id": job["id"], state_field: job["state"], "dateCreated": iso(job["submitted"]),
                 "selfUri": status.replace("{" + id_name + "}", job["id"]).format(**ctx.path_params)}
+        for name, default in (echo or {}).items():
+            value = (job["query"] if isinstance(job["query"], dict) else {}).get(name)
+            body[name] = value if isinstance(value, str) else default
         if job["state"] == states[-1] and url_field:
             if "url" not in job:
                 key = f"jobs/{kind}/{job['id']}.{file_type}"
@@ -591,7 +596,7 @@ _simple_job("flows.export", "/api/v2/flows/export/jobs", "/api/v2/flows/export/j
 _simple_job("knowledge.export", "/api/v2/knowledge/knowledgebases/{knowledgeBaseId}/export/jobs",
             "/api/v2/knowledge/knowledgebases/{knowledgeBaseId}/export/jobs/{exportJobId}", id_name="exportJobId",
             state_field="status", states=("Created", "InProgress", "Completed"), url_field="downloadURL",
-            file_type="json")
+            file_type="json", echo={"fileType": "Json"})
 _simple_job("casemanagement.cases.query", "/api/v2/casemanagement/cases/query/jobs",
             "/api/v2/casemanagement/cases/query/jobs/{jobId}", id_name="jobId", state_field="state",
             states=("Queued", "Running", "Succeeded"), results="/api/v2/casemanagement/cases/query/jobs/{jobId}/results")
@@ -655,17 +660,3 @@ for _path, _folder in (("/api/v2/uploads/publicassets/images", "publicassets"),
                        ("/api/v2/outbound/contactlists/uploads", "contactlists"),
                        ("/api/v2/outbound/dnclists/uploads", "dnclists")):
     route("POST", _path)(lambda ctx, _f=_folder: _upload_url(ctx, _f))
-
-
-def _prompt_upload(ctx: Ctx, kind: str) -> Result:
-    """``PromptAssetUpload``: a presigned PUT URL and its headers (no upload key)."""
-    key = f"prompts/{kind}/{ctx.path_params['promptId']}/{ctx.path_params['languageCode']}.wav"
-    headers = {"Content-Type": "audio/wav"}
-    return _ok({"url": presign(ctx.state, _base(ctx), "PUT", key, expires_in=600, headers=headers),
-                "headers": headers})
-
-
-route("POST", "/api/v2/architect/prompts/{promptId}/resources/{languageCode}/uploads")(
-    lambda ctx: _prompt_upload(ctx, "user"))
-route("POST", "/api/v2/architect/systemprompts/{promptId}/resources/{languageCode}/uploads")(
-    lambda ctx: _prompt_upload(ctx, "system"))

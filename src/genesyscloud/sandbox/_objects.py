@@ -13,7 +13,16 @@ This store lives under ``/objects/{key}`` and answers the way S3 does:
 * ``GET``/``HEAD`` with ``Range`` (``bytes=a-b``, ``a-``, ``-n``): ``206`` with
   ``Content-Range``, ``416`` when unsatisfiable; ``ETag``, ``Accept-Ranges: bytes``,
   ``Content-Disposition`` when the object has a file name;
-* ``PUT`` stores the body; every signed header must be sent with its signed value.
+* ``PUT`` stores the body; every signed header must be sent with its signed value;
+* ``response-content-type`` / ``response-content-disposition`` in a presigned ``GET``
+  URL (signed with it, as S3 does) override the object's ``Content-Type`` and
+  ``Content-Disposition``.
+
+An object of up to :data:`SPOOL_LIMIT` bytes is kept in memory; a bigger one (a streamed
+upload, see :class:`ObjectWriter` and :mod:`._uploads`) lives in an anonymous temporary
+file (already unlinked; closed, and its disk space freed, when the last reference to the
+object goes: replaced, deleted, ``reset``), so a 1 GB upload never sits in RAM. Bodies
+are sent in 64 KiB chunks read from either.
 
 URLs point at the API's host name swapped between ``127.0.0.1`` and ``localhost`` (the
 same server, another host), so a client that sends its bearer token there is caught:
@@ -32,16 +41,23 @@ import hmac
 import json
 import re
 import secrets
-from typing import Any
+import tempfile
+from typing import IO, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-__all__ = ["put_object", "presign", "download_url", "ObjectStoreRoutes"]
+__all__ = ["put_object", "get_object", "copy_object", "delete_object", "read_object", "presign",
+           "download_url", "content_disposition", "ObjectWriter", "ObjectStoreRoutes"]
 
 _CHUNK = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+#: objects bigger than this (bytes) are kept in a temporary file, not in memory
+SPOOL_LIMIT = 1024 * 1024
+#: the S3 query parameters of a presigned GET that override response headers (signed with the URL)
+_RESPONSE_OVERRIDES = {"response-content-type": "Content-Type",
+                       "response-content-disposition": "Content-Disposition"}
 
 
 def _store(state: Any) -> dict[str, Any]:
@@ -54,17 +70,124 @@ def _store(state: Any) -> dict[str, Any]:
 def put_object(state: Any, key: str, data: bytes, content_type: str = "application/octet-stream",
                filename: str | None = None) -> str:
     """Store ``data`` under ``key`` (replacing it); return the key."""
-    _store(state)["items"][key] = {"data": bytes(data), "contentType": content_type, "filename": filename,
-                                   "etag": '"' + hashlib.md5(data).hexdigest() + '"'}  # noqa: S324  (S3's ETag)
+    writer = ObjectWriter()
+    writer.write(data)
+    writer.commit(state, key, content_type, filename)
     return key
+
+
+def get_object(state: Any, key: str) -> dict[str, Any] | None:
+    """The stored object ``key`` (``size``, ``contentType``, ``filename``, ``etag``, ...) or ``None``."""
+    return _store(state)["items"].get(key)
+
+
+def copy_object(state: Any, source: str, target: str) -> bool:
+    """Store ``source``'s bytes under ``target`` too (shared: a stored object never changes); whether
+    ``source`` was there."""
+    items = _store(state)["items"]
+    if source not in items:
+        return False
+    items[target] = dict(items[source])
+    return True
+
+
+def delete_object(state: Any, key: str) -> bool:
+    """Forget ``key``; whether it was there. A download in progress keeps its bytes until it ends."""
+    return _store(state)["items"].pop(key, None) is not None
+
+
+def read_object(item: dict[str, Any], start: int, length: int) -> bytes:
+    """``length`` bytes of ``item`` from offset ``start`` (fewer at its end).
+
+    A spooled object's file is shared by every reader: the seek and the read happen in one
+    step on the event loop thread (no ``await`` between them), so readers never interleave."""
+    if item["data"] is not None:
+        return bytes(memoryview(item["data"])[start:start + length])
+    spool = item["spool"].file
+    spool.seek(start)
+    return spool.read(length)
+
+
+class _Spool:
+    """Owns an object's temporary file: closed (and its disk space freed) with the last reference."""
+
+    __slots__ = ("file",)
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+
+    def __del__(self) -> None:
+        self.file.close()
+
+
+class ObjectWriter:
+    """An object received in chunks (``write``), stored by ``commit``: in memory up to
+    :data:`SPOOL_LIMIT` bytes, beyond that in an anonymous temporary file, so memory stays
+    flat whatever the size. ``discard`` drops what was written (nothing was stored)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._buffer: bytearray | None = bytearray()
+        self._file: IO[bytes] | None = None
+        self._md5 = hashlib.md5()  # noqa: S324  (S3's ETag of a single-part object)
+
+    def write(self, chunk: bytes | memoryview) -> None:
+        if not chunk:
+            return
+        self._md5.update(chunk)
+        self.size += len(chunk)
+        if self._file is not None:
+            self._file.write(chunk)
+            return
+        assert self._buffer is not None
+        self._buffer += chunk
+        if len(self._buffer) > SPOOL_LIMIT:
+            self._file = tempfile.TemporaryFile(prefix="genesyscloud-sandbox-object-")
+            self._file.write(self._buffer)
+            self._buffer = None
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file, self._buffer, self.size = None, bytearray(), 0
+
+    def commit(self, state: Any, key: str, content_type: str = "application/octet-stream",
+               filename: str | None = None) -> dict[str, Any]:
+        """Store what was written under ``key`` (replacing it); return the stored item. The
+        writer is empty afterwards."""
+        if self._file is not None:
+            self._file.flush()
+            data, spool = None, _Spool(self._file)
+        else:
+            data, spool = bytes(self._buffer or b""), None
+        item = {"data": data, "spool": spool, "size": self.size, "contentType": content_type, "filename": filename,
+                "etag": '"' + self._md5.hexdigest() + '"'}
+        _store(state)["items"][key] = item
+        self._file, self._buffer, self.size = None, bytearray(), 0
+        self._md5 = hashlib.md5()  # noqa: S324
+        return item
+
+
+def content_disposition(disposition: str, filename: str | None) -> str:
+    """A ``Content-Disposition`` value (RFC 6266) for ``filename``: a quoted ASCII
+    ``filename`` and, when the name is not plain ASCII, ``filename*`` in UTF-8 (RFC 8187)."""
+    if not filename:
+        return disposition
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
+    value = f'{disposition}; filename="{fallback}"'
+    if fallback != filename:
+        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return value
 
 
 def _amz_date(epoch: float) -> str:
     return _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _sign(state: Any, method: str, key: str, date: str, expires: str, signed: list[tuple[str, str]]) -> str:
-    text = "\n".join([method, key, date, expires, *(f"{k}:{v}" for k, v in signed)])
+def _sign(state: Any, method: str, key: str, date: str, expires: str, signed: list[tuple[str, str]],
+          overrides: list[tuple[str, str]] | None = None) -> str:
+    text = "\n".join([method, key, date, expires, *(f"{k}:{v}" for k, v in signed),
+                      *(f"?{k}={v}" for k, v in overrides or ())])
     return hmac.new(_store(state)["key"], text.encode(), hashlib.sha256).hexdigest()
 
 
@@ -78,15 +201,20 @@ def object_host(base: str) -> str:
 
 
 def presign(state: Any, base: str, method: str, key: str, *, expires_in: int = 900,
-            headers: dict[str, str] | None = None) -> str:
+            headers: dict[str, str] | None = None, content_type: str | None = None,
+            disposition: str | None = None) -> str:
     """A presigned URL for ``method`` on ``key``, valid ``expires_in`` seconds of sandbox time.
 
-    ``headers`` must be sent with exactly these values (``PUT`` uploads)."""
+    ``headers`` must be sent with exactly these values (``PUT`` uploads). ``content_type``
+    and ``disposition`` (a whole ``Content-Disposition`` value) become S3's signed
+    ``response-content-type`` / ``response-content-disposition`` overrides of a ``GET``."""
     date = _amz_date(state.now())
     signed = sorted((k.lower(), v) for k, v in (headers or {}).items())
+    overrides = sorted((k, v) for k, v in (("response-content-type", content_type),
+                                           ("response-content-disposition", disposition)) if v)
     query = {"X-Amz-Algorithm": "SANDBOX-HMAC-SHA256", "X-Amz-Date": date, "X-Amz-Expires": str(expires_in),
-             "X-Amz-SignedHeaders": ";".join(["host", *(k for k, _ in signed)])}
-    query["X-Amz-Signature"] = _sign(state, method.upper(), key, date, str(expires_in), signed)
+             "X-Amz-SignedHeaders": ";".join(["host", *(k for k, _ in signed)]), **dict(overrides)}
+    query["X-Amz-Signature"] = _sign(state, method.upper(), key, date, str(expires_in), signed, overrides)
     return f"{object_host(base)}/objects/{quote(key)}?{urlencode(query)}"
 
 
@@ -108,46 +236,47 @@ def _s3_error(status: int, code: str, message: str) -> Response:
 
 
 class _DroppingResponse(Response):
-    """Sends the headers and the first ``limit`` bytes, then ends without completing the
-    response: the server closes the connection (a dropped download)."""
+    """Sends the headers and the first ``limit`` bytes of ``item[start:end]``, then ends
+    without completing the response: the server closes the connection (a dropped download)."""
 
-    def __init__(self, chunks: list[bytes], limit: int, status_code: int, headers: dict[str, str]) -> None:
+    def __init__(self, item: dict[str, Any], start: int, end: int, limit: int, status_code: int,
+                 headers: dict[str, str]) -> None:
         super().__init__(status_code=status_code, headers=headers)
-        self.chunks, self.limit = chunks, limit
+        self.item, self.start, self.end = item, start, min(end, start + limit)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        sent = 0
-        for chunk in self.chunks:
-            part = chunk[: max(0, self.limit - sent)]
-            if part:
-                await send({"type": "http.response.body", "body": part, "more_body": True})
-                sent += len(part)
-            if sent >= self.limit:
+        pos = self.start
+        while pos < self.end:
+            part = read_object(self.item, pos, min(_CHUNK, self.end - pos))
+            if not part:
                 break
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+            pos += len(part)
         # return without the final body message: uvicorn closes the connection
 
 
 class _Body(Response):
-    """A body sent in 64 KiB chunks (no copy of the whole object per request)."""
+    """``item[start:end]`` sent in 64 KiB chunks (no copy of the whole object per request)."""
 
-    def __init__(self, data: bytes, start: int, end: int, status_code: int, headers: dict[str, str],
+    def __init__(self, item: dict[str, Any], start: int, end: int, status_code: int, headers: dict[str, str],
                  head: bool) -> None:
         super().__init__(status_code=status_code, headers=headers)
-        self.data, self.start, self.end, self.head = data, start, end, head
+        self.item, self.start, self.end, self.head = item, start, end, head
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         if self.head:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        view = memoryview(self.data)
         pos = self.start
         while pos < self.end:
-            nxt = min(self.end, pos + _CHUNK)
-            await send({"type": "http.response.body", "body": bytes(view[pos:nxt]), "more_body": nxt < self.end})
-            pos = nxt
-        if self.start == self.end:
+            part = read_object(self.item, pos, min(_CHUNK, self.end - pos))
+            if not part:  # cannot happen for a stored object; never loop on an empty read
+                break
+            pos += len(part)
+            await send({"type": "http.response.body", "body": part, "more_body": pos < self.end})
+        if self.start == self.end or pos < self.end:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
@@ -169,7 +298,8 @@ class ObjectStoreRoutes:
         date, expires = q.get("X-Amz-Date", ""), q.get("X-Amz-Expires", "")
         names = [n for n in q.get("X-Amz-SignedHeaders", "host").split(";") if n and n != "host"]
         signed = [(n, request.headers.get(n, "")) for n in sorted(names)]
-        expected = _sign(self.state, method, key, date, expires, signed)
+        overrides = sorted((k, v) for k, v in q.items() if k in _RESPONSE_OVERRIDES)
+        expected = _sign(self.state, method, key, date, expires, signed, overrides)
         if not hmac.compare_digest(expected, signature):
             return _s3_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match "
                                                            "the signature you provided.")
@@ -199,11 +329,14 @@ class ObjectStoreRoutes:
         item = store["items"].get(key)
         if item is None:
             return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
-        data: bytes = item["data"]
-        size = len(data)
+        size = item["size"]
         headers = {"Accept-Ranges": "bytes", "ETag": item["etag"], "Content-Type": item["contentType"]}
         if item["filename"]:
-            headers["Content-Disposition"] = f'attachment; filename="{item["filename"]}"'
+            headers["Content-Disposition"] = content_disposition("attachment", item["filename"])
+        for name, header in _RESPONSE_OVERRIDES.items():
+            value = request.query_params.get(name)
+            if value and value.isascii() and value.isprintable():  # signed, so the sandbox's own values
+                headers[header] = value
         start, end, status = 0, size, 200
         wanted = request.headers.get("range")
         if wanted:
@@ -224,9 +357,8 @@ class ObjectStoreRoutes:
         headers["Content-Length"] = str(end - start)
         fault = None if method == "HEAD" else self._take_fault(key)
         if fault is not None:
-            part = data[start:end]
-            return _DroppingResponse([part], int(fault["after_bytes"]), status, headers)
-        return _Body(data, start, end, status, headers, head=method == "HEAD")
+            return _DroppingResponse(item, start, end, int(fault["after_bytes"]), status, headers)
+        return _Body(item, start, end, status, headers, head=method == "HEAD")
 
     def _take_fault(self, key: str) -> dict[str, Any] | None:
         faults = _store(self.state)["faults"]

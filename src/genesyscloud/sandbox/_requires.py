@@ -7,7 +7,7 @@ import importlib.util
 __all__ = ["SandboxExtraMissing", "require_sandbox_extra"]
 
 #: modules the sandbox cannot serve without (uvloop and httptools are optional speed-ups)
-MODULES = ("starlette", "uvicorn", "jsonschema")
+MODULES = ("starlette", "uvicorn", "jsonschema", "python_multipart")
 INSTALL = "pip install 'genesyscloud[sandbox]'"
 
 
