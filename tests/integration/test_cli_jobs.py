@@ -120,3 +120,19 @@ def test_upload_command_puts_a_file_to_a_presigned_target(invoke, sb, tmp_path):
     assert refused.exit_code == 1 and "not a host this client's access token is for" in refused.stderr
     bad = invoke("upload", "{not json", str(audio))
     assert bad.exit_code == 2 and "TARGET" in bad.stderr
+
+
+def test_upload_command_posts_a_document_and_prints_it(invoke, tmp_path):
+    spaces = json.loads(invoke("content-management", "get-contentmanagement-workspaces").stdout)
+    workspace = next(w["id"] for w in spaces["entities"] if w["name"] == "Sandbox Documents")
+    created = invoke("content-management", "post-contentmanagement-documents", "--body",
+                     json.dumps({"name": "runbook", "workspace": {"id": workspace}}))
+    assert created.exit_code == 0, created.stderr
+    (tmp_path / "doc.json").write_text(created.stdout)
+    source = tmp_path / "runbook.md"
+    source.write_text("# Runbook\n" * 100)
+    result = invoke("upload", f"@{tmp_path / 'doc.json'}", str(source), "--content-type", "text/markdown")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["filename"] == "runbook.md" and document["contentType"] == "text/markdown"
+    assert document["contentLength"] == source.stat().st_size

@@ -206,3 +206,60 @@ def test_upload_an_architect_prompt_resource(gc, sb, tmp_path):
     assert files.upload(gc, target, audio) is None  # the prompt flow returns no upload key
     put = [r for r in sb.requests() if r["method"] == "PUT"][-1]
     assert put["status"] == 200 and put["path"].endswith("/prompt-1/en-us.wav") and "authorization" not in put["headers"]
+
+
+def _workspace(gc):
+    return next(w for w in gc.content_management.get_contentmanagement_workspaces().entities
+                if w.name == "Sandbox Documents")
+
+
+def test_a_document_upload_is_a_multipart_post_and_returns_the_document(gc, sb, tmp_path):
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 3000)
+    document = gc.content_management.post_contentmanagement_documents(
+        {"name": "Q3 report", "workspace": {"id": _workspace(gc).id}})
+    sent = []
+    uploaded = files.upload(gc, document, report, progress=lambda done, total: sent.append(done))
+    assert isinstance(uploaded, genesyscloud.models.Document) and uploaded.id == document.id
+    assert uploaded.filename == "report.pdf" and uploaded.content_type == "application/pdf"
+    assert uploaded.content_length == report.stat().st_size and sent[-1] == report.stat().st_size
+    post = [r for r in sb.requests() if r["method"] == "POST" and r["path"].startswith("/uploads/")][-1]
+    assert post["status"] == 200 and post["headers"]["authorization"] == "[REDACTED]"
+    content = gc.content_management.get_contentmanagement_document_content(document.id)
+    saved = files.download(gc, content.content_location_uri, tmp_path / "back.pdf")
+    assert saved.path.read_bytes() == report.read_bytes()
+
+    replace = gc.content_management.post_contentmanagement_document_content(
+        document.id, {"name": "Q3 report v2", "changeNumber": uploaded.change_number})
+    again = files.upload(gc, replace, b"second version", filename="v2.txt")
+    assert again.filename == "v2.txt" and again.content_length == len(b"second version")
+    assert again.change_number > uploaded.change_number
+
+
+def test_a_legacy_prompt_upload_returns_the_transcoded_resource(gc, tmp_path):
+    from genesyscloud.sandbox._jobs import wav_bytes
+
+    prompt = gc.architect.post_architect_prompts({"name": f"greeting_{tmp_path.name[-8:]}"})
+    resource = gc.architect.post_architect_prompt_resources(prompt.id, {"language": "en-us"})
+    assert resource.upload_status == "created" and resource.upload_uri
+    audio = tmp_path / "greeting.wav"
+    audio.write_bytes(wav_bytes("legacy greeting"))
+    after = files.upload(gc, resource, audio)
+    assert isinstance(after, genesyscloud.models.PromptAsset)
+    assert after.upload_status == "transcoded" and after.duration_seconds and after.media_uri
+    saved = files.download(gc, after.media_uri, tmp_path / "back.wav")
+    assert saved.path.read_bytes() == audio.read_bytes()
+
+
+async def test_async_document_upload(sb, tmp_path):
+    async with genesyscloud.AsyncGenesysCloud(api_host=sb.url, auth=genesyscloud.ClientCredentials(
+            sb.client_id, sb.client_secret)) as agc:
+        workspaces = (await agc.content_management.get_contentmanagement_workspaces()).entities
+        workspace = next(w for w in workspaces if w.name == "Sandbox Documents")
+        document = await agc.content_management.post_contentmanagement_documents(
+            {"name": "notes", "workspace": {"id": workspace.id}})
+        uploaded = await files.aupload(agc, document, b"plain notes\n" * 5000, filename="notes.txt")
+        assert uploaded.content_type == "text/plain" and uploaded.content_length == len(b"plain notes\n") * 5000
+        content = await agc.content_management.get_contentmanagement_document_content(document.id)
+        saved = await files.adownload(agc, content.content_location_uri, tmp_path / "notes.txt")
+        assert saved.size == uploaded.content_length
