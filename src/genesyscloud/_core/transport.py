@@ -453,6 +453,7 @@ class Watchdog:
         self._cond = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
         self._counter = itertools.count()
+        self._wakes_at = float("inf")  # when the thread wakes up next (monotonic; inf: not before a notify)
 
     def arm(self, deadline: float, attempt: Attempt) -> None:
         heap = self._heap
@@ -463,7 +464,10 @@ class Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="genesyscloud-deadlines", daemon=True)
                 self._thread.start()
-            elif heap[0][2] is attempt:
+            elif deadline < self._wakes_at:
+                # only a deadline earlier than the thread's next wake-up needs it now: waking
+                # it for every attempt (a thread switch per request) would cost more than the
+                # request itself; a later one is found when the thread wakes
                 self._cond.notify()
 
     def _run(self) -> None:
@@ -475,12 +479,14 @@ class Watchdog:
                     attempt = heapq.heappop(heap)[2]
                     if not attempt.done:
                         attempt.expire()
+                self._wakes_at = heap[0][0] if heap else float("inf")
                 self._cond.wait(heap[0][0] - now if heap else None)
 
     def _after_fork(self) -> None:
         self._heap = []
         self._cond = threading.Condition(threading.Lock())
         self._thread = None
+        self._wakes_at = float("inf")
 
 
 WATCHDOG = Watchdog()
