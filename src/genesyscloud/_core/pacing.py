@@ -177,6 +177,9 @@ class Pacer:
         shared: a :class:`SharedWindows` store for a fleet, or ``None`` (per process).
     """
 
+    #: the bucket of a request sent with this access token (see :func:`bucket_of`)
+    bucket = staticmethod(bucket_of)
+
     def __init__(self, mode: PacingMode, shared: SharedWindows | None = None) -> None:
         self.mode = mode
         self.shared = shared
