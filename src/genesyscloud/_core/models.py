@@ -278,6 +278,9 @@ def _model_codec(name: str) -> _Codec:
 # --------------------------------------------------------------------------- fields
 
 
+_UNREAD: Any = object()  # a field not decoded yet (None is a value)
+
+
 class _Field:
     """Descriptor for one model field: lazy decode on get, typed check on set."""
 
@@ -294,10 +297,9 @@ class _Field:
         if obj is None:
             return self
         values = obj._values
-        try:
-            return values[self.name]
-        except KeyError:
-            pass
+        value = values.get(self.name, _UNREAD)  # (a first read raising KeyError cost more than the read)
+        if value is not _UNREAD:
+            return value
         raw = obj._wire.get(self.wire)
         value = None if raw is None else self.decode(raw)
         values[self.name] = value

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -17,6 +18,9 @@ from .models import NULL, Model, describe_type, encode_value, format_date, forma
 from .operation import Operation, Param
 
 __all__ = ["PreparedRequest", "Repeated", "build_request", "check_json", "encode_json"]
+
+#: what ``quote(text, safe="")`` leaves as it is (RFC 3986 unreserved characters): most ids
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
 
 
 class Repeated(tuple):  # type: ignore[type-arg]
@@ -78,7 +82,7 @@ def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:
             text = _scalar(op, param, value)
             if text == "":
                 raise ValueError(f"{op.method_name}(): path parameter {param.name!r} must not be empty")
-            path = path.replace("{" + param.wire_name + "}", quote(text, safe=""))
+            path = path.replace("{" + param.wire_name + "}", text if _UNRESERVED(text) else quote(text, safe=""))
         elif param.location == "query":
             if param.type.startswith("list["):
                 items = [value] if isinstance(value, str | int | float | _dt.date) else value

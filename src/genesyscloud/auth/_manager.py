@@ -248,12 +248,12 @@ class TokenManager:
 
     def _decide(self) -> tuple[Token | None, _Flight | None, bool, str]:
         """``(token, None, False, "")`` to use ``token``, else ``(None, flight, leader, reason)``."""
-        now = self.now()
         with self._mutex:
             token = self._token
             if token is not None and token.access_token not in self._rejected:
                 if not self.should_refresh_access_token or not self.grant.can_renew(token):
-                    return token, None, False, ""
+                    return token, None, False, ""  # (no clock needed: it is never renewed)
+                now = self.now()
                 remaining = token.expires_in(now)
                 if remaining is None or remaining > self.window(token):
                     return token, None, False, ""
