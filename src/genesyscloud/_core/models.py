@@ -301,7 +301,8 @@ class _Field:
         if value is not _UNREAD:
             return value
         raw = obj._wire.get(self.wire)
-        value = None if raw is None else self.decode(raw)
+        decode = self.decode
+        value = raw if raw is None or decode is _identity else decode(raw)  # (str, int, ...: as received)
         values[self.name] = value
         return value
 

@@ -215,8 +215,10 @@ class Pacer:
         """
         now = time.monotonic()
         with self._lock:
-            w = self._window(bucket)
-            block = max(w.blocked_until, self._routes.get((bucket, route), 0.0))
+            w = self._windows.get(bucket) or self._window(bucket)
+            block = w.blocked_until
+            if self._routes:  # an API's own limit was met: its route may be held
+                block = max(block, self._routes.get((bucket, route), 0.0))
             wait = block - now
             if wait > 0 and block > slept_until + 0.05:
                 self.stats["delayed"] += 1
@@ -292,9 +294,9 @@ class Pacer:
                 w.seen = max(w.seen, count)
             return
         allowed = _int(headers.get("inin-ratelimit-allowed"))
-        reset = _float(headers.get("inin-ratelimit-reset"))
+        reset = None if count is None else _float(headers.get("inin-ratelimit-reset"))  # (used with the count only)
         with self._lock:
-            w = self._window(bucket)
+            w = self._windows.get(bucket) or self._window(bucket)
             w.answered = True
             if w.inflight > 0:
                 w.inflight -= 1

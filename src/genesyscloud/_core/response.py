@@ -20,6 +20,7 @@ from .operation import Operation
 __all__ = ["decode", "APIResponse"]
 
 T = TypeVar("T")
+_OBJECT_OR_ARRAY = (b"{", b"[")
 
 
 def decode(op: Operation | None, status: int, headers: Mapping[str, str], content: bytes) -> Any:
@@ -37,7 +38,11 @@ def decode(op: Operation | None, status: int, headers: Mapping[str, str], conten
     if status == 204 or not content or spec is None:
         return None
     try:
-        data = json.loads(content)
+        if content[:1] in _OBJECT_OR_ARRAY and content[1:2] != b"\x00":
+            # what json.loads(bytes) would detect (RFC 8259: UTF-8), without detecting it
+            data = json.loads(content.decode("utf-8", "surrogatepass"))
+        else:  # a BOM, UTF-16/32, a bare value...: json.loads works it out
+            data = json.loads(content)
     except ValueError as exc:
         text = content.decode("utf-8", "replace")
         if spec == "str":

@@ -234,11 +234,13 @@ def call_flow(
                               own if call_deadline is None or own < call_deadline else call_deadline)
         # one attempt, logged (what _exchange does, inline: this is every call's path)
         result = yield (kind, request)
-        done = time.monotonic()
-        if logger is not None:
-            _log_exchange(logger, request, result, done - now)
-        if isinstance(result, BaseException) and not isinstance(result, TransportError):
-            raise result
+        if isinstance(result, BaseException):
+            if logger is not None:
+                logger.exchange(request, error=result, elapsed=time.monotonic() - now)
+            if not isinstance(result, TransportError):
+                raise result
+        elif logger is not None:
+            logger.exchange(request, result, elapsed=time.monotonic() - now)
         if bucket is not None:
             if isinstance(result, BaseException):
                 pacer.abandon(bucket)  # type: ignore[union-attr]

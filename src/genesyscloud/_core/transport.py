@@ -166,11 +166,13 @@ class Headers(Mapping[str, str]):
     __slots__ = ("_items", "_map")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items = list(items)
-        found: dict[str, str] = {}
-        for name, value in self._items:
-            low = name.lower()
-            found[low] = f"{found[low]}, {value}" if low in found else value
+        self._items = pairs = list(items)
+        found = {name.lower(): value for name, value in pairs}
+        if len(found) != len(pairs):  # a repeated header: its values joined in order
+            found = {}
+            for name, value in pairs:
+                low = name.lower()
+                found[low] = f"{found[low]}, {value}" if low in found else value
         self._map = found
 
     def __getitem__(self, key: str) -> str:

@@ -57,6 +57,8 @@ class AiohttpTransport:
                 self._proxy_headers = _basic(user, password)
         self._env_proxies: dict[str, tuple[str | None, dict[str, str] | None]] = {}
         self._timeouts: dict[Any, aiohttp.ClientTimeout] = {}
+        self._last_timeout: tuple[Any, aiohttp.ClientTimeout | None] = (None, None)
+        self._last_origin: tuple[str, tuple[str | None, dict[str, str] | None]] = ("\x00", (None, None))
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -91,6 +93,9 @@ class AiohttpTransport:
         """The proxy URL and its credentials header for this URL's origin (cached)."""
         if self._proxy is not None or not self.config.trust_env:
             return self._proxy, self._proxy_headers
+        origin, found = self._last_origin
+        if url.startswith(origin) and url[len(origin):len(origin) + 1] in ("/", "?", ""):
+            return found  # the same origin as the last request
         cut = url.find("/", url.find("://") + 3)
         origin = url if cut < 0 else url[:cut]
         found = self._env_proxies.get(origin)
@@ -107,6 +112,7 @@ class AiohttpTransport:
                 if user is not None:
                     headers = _basic(user, password)
             found = self._env_proxies[origin] = (proxy, headers)
+        self._last_origin = (origin, found)
         return found
 
     async def send(self, request: HttpRequest, *, stream: bool = False) -> Response:
@@ -118,7 +124,13 @@ class AiohttpTransport:
         if remaining <= 0:
             raise TransportError("the call's deadline passed before this attempt", sent=False, timeout=True)
         t = request.timeout
-        cached = self._timeouts.get(t)
+        last = self._last_timeout
+        if last[0] is t:  # the same Timeout as the last request (a client's own, usually)
+            cached = last[1]
+        else:
+            cached = self._timeouts.get(t)
+            if cached is not None:
+                self._last_timeout = (t, cached)
         if cached is not None and remaining >= cached.total - 0.05:
             timeout = cached  # the usual case: the attempt has its whole total (within 50 ms)
         else:
