@@ -520,14 +520,12 @@ class _BaseClient:
 
     def _call_settings(self, options: ClientOptions) -> tuple[Any, ...]:
         """``(options, default headers, logger, timeout, headers given)`` of an options
-        snapshot, built once per snapshot (a live reload or ``with_options`` makes a new one)
-        and again if its ``default_headers`` were changed in place. The headers dict is
-        shared by the calls: the send loop never changes it."""
-        cache = self._call_cache
-        if cache is None or cache[0] is not options or cache[4] != options.default_headers:
-            cache = (options, self._headers(options), self._logger(options), self._timeout(options),
-                     dict(options.default_headers))
-            self._call_cache = cache
+        snapshot: ``_api_flow`` keeps it while the snapshot is the same (a live reload or
+        ``with_options`` makes a new one) and its ``default_headers`` were not changed in
+        place. The headers dict is shared by the calls: the send loop never changes it."""
+        cache = (options, self._headers(options), self._logger(options), self._timeout(options),
+                 dict(options.default_headers))
+        self._call_cache = cache
         return cache
 
     def _api_flow(self, op: Operation, prepared: PreparedRequest, options: ClientOptions | None = None,
@@ -539,7 +537,10 @@ class _BaseClient:
 
             raise AuthError("missing_credentials",
                             f"{op.method_name} needs an access token: pass auth=ClientCredentials(...) or AccessToken(...)")
-        _, headers, logger, timeout, _ = self._call_settings(options)
+        cache = self._call_cache
+        if cache is None or cache[0] is not options or cache[4] != options.default_headers:
+            cache = self._call_settings(options)
+        _, headers, logger, timeout, _ = cache
         return call_flow(
             prepared,
             base_url=options.hosts.api,

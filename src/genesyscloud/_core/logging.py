@@ -379,8 +379,10 @@ class HttpLogger:
                 return
             trace = self.enabled(TRACE)
         else:
-            if not self.enabled(logging.DEBUG):  # the usual case: nothing to format
-                return
+            threshold = self.threshold
+            if not (self.logger.isEnabledFor(logging.DEBUG) if self.settings.level is None
+                    else threshold is not None and threshold <= logging.DEBUG):
+                return  # the usual case: nothing to format (what enabled(DEBUG) says, inline)
             trace = self.enabled(TRACE)
             levelno = TRACE if trace else logging.DEBUG
         s = self.settings

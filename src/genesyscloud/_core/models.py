@@ -264,7 +264,9 @@ def _model_codec(name: str) -> _Codec:
         return cls_box[0]
 
     def decode(value: Any) -> Any:
-        return model_cls().from_dict(value) if isinstance(value, dict) else value
+        if not isinstance(value, dict):
+            return value
+        return (cls_box[0] if cls_box else model_cls()).from_dict(value)
 
     def encode(value: Any) -> Any:
         return value.to_dict() if isinstance(value, Model) else encode_value(value)

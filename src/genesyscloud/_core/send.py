@@ -53,30 +53,19 @@ def _header_safe(value: str) -> bool:
     return value.isascii() and value.isprintable() and " " not in value and "\t" not in value
 
 
-def _authorization(token: Token, memo: list[tuple[str, str, str]] | None = None) -> str:
+def _authorization(token: Token) -> str:
     """The ``Authorization`` header value for ``token``.
-
-    ``memo`` (a client's one-item list) keeps the last ``(access token, token type,
-    value)``: one token serves many calls, and the same strings need no second check.
 
     Raises:
         AuthError: ``invalid_token`` when the token (or its type) holds characters an HTTP
             header cannot carry; the request is not sent (so not retried) and the token is
             never quoted.
     """
-    access_token, token_type = token.access_token, token.token_type
-    if memo is not None:
-        last = memo[0]
-        if last[0] is access_token and last[1] is token_type:
-            return last[2]
-    scheme = "Bearer" if token_type.lower() == "bearer" else token_type
-    if not (access_token and _header_safe(access_token) and _header_safe(scheme)):
+    scheme = "Bearer" if token.token_type.lower() == "bearer" else token.token_type
+    if not (token.access_token and _header_safe(token.access_token) and _header_safe(scheme)):
         raise AuthError("invalid_token", "the access token holds characters an HTTP header cannot carry "
                         "(RFC 6750 section 2.1: visible ASCII only); the request was not sent")
-    value = f"{scheme} {access_token}"
-    if memo is not None:
-        memo[0] = (access_token, token_type, value)
-    return value
+    return f"{scheme} {token.access_token}"
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -215,7 +204,16 @@ def call_flow(
         token: Token | None = None
         if secured:
             token = yield ("token", None)
-            attempt_headers = {**headers, "Authorization": _authorization(token, auth_memo)}  # type: ignore[arg-type]
+            # the client's memo of its last (access token, token type, value): one token
+            # serves many calls, and the same (immutable) strings need no second check
+            last = auth_memo[0] if auth_memo is not None else None
+            if last is not None and last[0] is token.access_token and last[1] is token.token_type:  # type: ignore[union-attr]
+                authorization = last[2]
+            else:
+                authorization = _authorization(token)  # type: ignore[arg-type]
+                if auth_memo is not None:
+                    auth_memo[0] = (token.access_token, token.token_type, authorization)  # type: ignore[union-attr]
+            attempt_headers = {**headers, "Authorization": authorization}
         else:
             attempt_headers = dict(headers)
         now = time.monotonic()
@@ -244,8 +242,10 @@ def call_flow(
         if bucket is not None:
             if isinstance(result, BaseException):
                 pacer.abandon(bucket)  # type: ignore[union-attr]
-            else:
+            elif result.status_code == 429:
                 _feed(pacer, bucket, route, result)  # type: ignore[arg-type]
+            else:
+                pacer.observe(bucket, route, result.status_code, result.headers)  # type: ignore[union-attr]
         if isinstance(result, BaseException):
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
                                          sent=not _not_sent(result), elapsed=time.monotonic() - started)

@@ -137,7 +137,7 @@ class AiohttpTransport:
             timeout = _client_timeout(t, remaining)
             if remaining >= t.total - 0.05 and len(self._timeouts) < 64:  # type: ignore[operator]
                 self._timeouts[t] = _client_timeout(t, t.total)  # type: ignore[arg-type]
-        url = request.full_url()
+        url = request.full_url() if request.params else request.url
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
             session = self._get_session()
@@ -161,7 +161,7 @@ class AiohttpTransport:
             response = await session.request(request.method, URL(url, encoded=True), data=request.content,
                                              headers=headers, timeout=timeout, allow_redirects=False,
                                              **kwargs)
-            headers = Headers(response.headers.items())
+            headers = Headers.over(response.headers, response.headers.getall)  # read on demand
             if stream:
                 return Response(response.status, headers, request, None,
                                 stream=lambda size: _chunks(response, request, headers, size),
