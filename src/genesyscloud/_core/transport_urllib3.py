@@ -84,7 +84,9 @@ class _Tracking:
             attempt = getattr(_local, "attempt", None)
             if attempt is not None:
                 if not attempt.sent and attempt.write is not None:
-                    self.sock.settimeout(attempt.write)  # type: ignore[attr-defined]  # urllib3 uses connect's
+                    sock = self.sock  # type: ignore[attr-defined]
+                    if sock.gettimeout() != attempt.write:  # (a kept-alive socket often has it: no syscall)
+                        sock.settimeout(attempt.write)  # urllib3 uses connect's
                 attempt.sent = True
         super().send(data)  # type: ignore[misc]
 
