@@ -715,7 +715,7 @@ class GenesysCloud(SyncResources, _BaseClient):
 
     def _drive(self, flow: Generator[tuple[str, Any], Any, Any], options: ClientOptions | None = None) -> Any:
         """Run a flow; ``options`` (a snapshot) marks an API call, whose hooks run."""
-        transport = self._http()
+        transport = self._shared.http or self._http()  # (created on first use)
         opts = options or self._options
         pre = opts.pre_request_hook if options is not None else None
         post = opts.post_request_hook if options is not None else None
@@ -846,7 +846,7 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
     async def _drive(self, flow: Generator[tuple[str, Any], Any, Any], options: ClientOptions | None = None) -> Any:
         """Run a flow; ``options`` (a snapshot) marks an API call, whose hooks run
         (a hook may be a coroutine function)."""
-        transport = self._http()
+        transport = self._shared.http or self._http()  # (created on first use)
         opts = options or self._options
         pre = opts.pre_request_hook if options is not None else None
         post = opts.post_request_hook if options is not None else None
