@@ -140,6 +140,7 @@ class _Shared:
         self.config_source: Any = None  # where layered settings came from (from_config, config_file=)
         self.reloads = 0
         self.pacer: Any = None  # the rate-limit Pacer (genesyscloud._fleet), or None when off
+        self.auth_memo = [("", "", "")]  # the last Authorization value built (see _core.send)
 
     def logger(self, settings: LogSettings) -> HttpLogger:
         found = self.loggers.get(settings)
@@ -298,6 +299,7 @@ class _BaseClient:
         )
         self._overrides: dict[str, Any] = {}
         self._cache: tuple[ClientOptions, ClientOptions] | None = None
+        self._call_cache: tuple[Any, ...] | None = None
         def manager(grant: Grant) -> TokenManager:
             return TokenManager(
                 grant, store=token_store, refresh_window=refresh_window,
@@ -500,6 +502,7 @@ class _BaseClient:
         if "retry" in changes and "max_retries" not in changes:
             clone._overrides.pop("max_retries", None)
         clone._cache = None
+        clone._call_cache = None
         return clone
 
     def _timeout(self, options: ClientOptions | None = None) -> Timeout:
@@ -515,25 +518,41 @@ class _BaseClient:
     def _logger(self, options: ClientOptions | None = None) -> HttpLogger:
         return self._shared.logger((options or self._options).log)
 
+    def _call_settings(self, options: ClientOptions) -> tuple[Any, ...]:
+        """``(options, default headers, logger, timeout, headers given)`` of an options
+        snapshot: ``_api_flow`` keeps it while the snapshot is the same (a live reload or
+        ``with_options`` makes a new one) and its ``default_headers`` were not changed in
+        place. The headers dict is shared by the calls: the send loop never changes it."""
+        cache = (options, self._headers(options), self._logger(options), self._timeout(options),
+                 dict(options.default_headers))
+        self._call_cache = cache
+        return cache
+
     def _api_flow(self, op: Operation, prepared: PreparedRequest, options: ClientOptions | None = None,
                   stream: bool = False, base_url: str | None = None) -> Generator[tuple[str, Any], Any, Any]:
         options = options or self._options
-        if op.secured and self._shared.tokens is None:
+        shared = self._shared
+        if op.secured and shared.tokens is None:
             from ._core.errors import AuthError
 
             raise AuthError("missing_credentials",
                             f"{op.method_name} needs an access token: pass auth=ClientCredentials(...) or AccessToken(...)")
+        cache = self._call_cache
+        if cache is None or cache[0] is not options or cache[4] != options.default_headers:
+            cache = self._call_settings(options)
+        _, headers, logger, timeout, _ = cache
         return call_flow(
             prepared,
             base_url=base_url or options.hosts.api,
-            default_headers=self._headers(options),
+            default_headers=headers,
             policy=options.retry,
             secured=op.secured,
             idempotent=op.idempotent,
-            logger=self._logger(options),
-            timeout=self._timeout(options),
-            pacer=self._shared.pacer,
+            logger=logger,
+            timeout=timeout,
+            pacer=shared.pacer,
             stream=stream,
+            auth_memo=shared.auth_memo,
         )
 
     @staticmethod
@@ -719,7 +738,7 @@ class GenesysCloud(SyncResources, _BaseClient):
 
     def _drive(self, flow: Generator[tuple[str, Any], Any, Any], options: ClientOptions | None = None) -> Any:
         """Run a flow; ``options`` (a snapshot) marks an API call, whose hooks run."""
-        transport = self._http()
+        transport = self._shared.http or self._http()  # (created on first use)
         opts = options or self._options
         pre = opts.pre_request_hook if options is not None else None
         post = opts.post_request_hook if options is not None else None
@@ -869,7 +888,7 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
     async def _drive(self, flow: Generator[tuple[str, Any], Any, Any], options: ClientOptions | None = None) -> Any:
         """Run a flow; ``options`` (a snapshot) marks an API call, whose hooks run
         (a hook may be a coroutine function)."""
-        transport = self._http()
+        transport = self._shared.http or self._http()  # (created on first use)
         opts = options or self._options
         pre = opts.pre_request_hook if options is not None else None
         post = opts.post_request_hook if options is not None else None

@@ -57,7 +57,7 @@ class SyncAPI:
 
     def _call(self, op: Operation, args: Mapping[str, Any], _pager: Any = None) -> Any:
         result = self._client._request(op, _prepare(op, args), raw=self._raw)
-        return _remember(self, op, args, result, _pager, is_async=False)
+        return result if op.paging is None else _remember(self, op, args, result, _pager, is_async=False)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
@@ -79,7 +79,7 @@ class AsyncAPI:
 
     async def _call(self, op: Operation, args: Mapping[str, Any], _pager: Any = None) -> Any:
         result = await self._client._request(op, _prepare(op, args), raw=self._raw)
-        return _remember(self, op, args, result, _pager, is_async=True)
+        return result if op.paging is None else _remember(self, op, args, result, _pager, is_async=True)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"

@@ -46,8 +46,16 @@ def is_json_type(content_type: str | None) -> bool:
     RFC 6839 such as ``application/scim+json``, ``text/json``)."""
     if not content_type:
         return False
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media.endswith("/json") or media.endswith("+json")
+    found = _JSON_TYPES.get(content_type)
+    if found is None:
+        media = content_type.split(";", 1)[0].strip().lower()
+        found = media.endswith("/json") or media.endswith("+json")
+        if len(_JSON_TYPES) < 64:  # the few a server sends, not whatever it could
+            _JSON_TYPES[content_type] = found
+    return found
+
+
+_JSON_TYPES: dict[str, bool] = {}  # Content-Type value -> is_json_type (every response asks)
 
 
 def target_path(path: str | os.PathLike[str] | None, filename: str | None, fallback: str = "download") -> Path:

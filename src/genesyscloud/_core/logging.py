@@ -370,8 +370,6 @@ class HttpLogger:
                  elapsed: float = 0.0) -> None:
         """Log one attempt: ``request`` (an ``HttpRequest``), and the response or the error."""
         failed = error is not None or response is None or response.status_code >= 400
-        trace = self.enabled(TRACE)
-        debug = self.enabled(logging.DEBUG)
         if failed:
             # explicit levels log failures at ERROR (the official "error" level); records
             # that propagate to the application's logging stay at DEBUG (a retried 503
@@ -379,9 +377,13 @@ class HttpLogger:
             levelno = logging.ERROR if self.settings.level is not None else logging.DEBUG
             if not self.enabled(levelno):
                 return
+            trace = self.enabled(TRACE)
         else:
-            if not debug:
-                return
+            threshold = self.threshold
+            if not (self.logger.isEnabledFor(logging.DEBUG) if self.settings.level is None
+                    else threshold is not None and threshold <= logging.DEBUG):
+                return  # the usual case: nothing to format (what enabled(DEBUG) says, inline)
+            trace = self.enabled(TRACE)
             levelno = TRACE if trace else logging.DEBUG
         s = self.settings
         query = redact_query(request.params or [], s.allowed_query)

@@ -264,7 +264,9 @@ def _model_codec(name: str) -> _Codec:
         return cls_box[0]
 
     def decode(value: Any) -> Any:
-        return model_cls().from_dict(value) if isinstance(value, dict) else value
+        if not isinstance(value, dict):
+            return value
+        return (cls_box[0] if cls_box else model_cls()).from_dict(value)
 
     def encode(value: Any) -> Any:
         return value.to_dict() if isinstance(value, Model) else encode_value(value)
@@ -276,6 +278,9 @@ def _model_codec(name: str) -> _Codec:
 
 
 # --------------------------------------------------------------------------- fields
+
+
+_UNREAD: Any = object()  # a field not decoded yet (None is a value)
 
 
 class _Field:
@@ -294,12 +299,12 @@ class _Field:
         if obj is None:
             return self
         values = obj._values
-        try:
-            return values[self.name]
-        except KeyError:
-            pass
+        value = values.get(self.name, _UNREAD)  # (a first read raising KeyError cost more than the read)
+        if value is not _UNREAD:
+            return value
         raw = obj._wire.get(self.wire)
-        value = None if raw is None else self.decode(raw)
+        decode = self.decode
+        value = raw if raw is None or decode is _identity else decode(raw)  # (str, int, ...: as received)
         values[self.name] = value
         return value
 

@@ -177,6 +177,9 @@ class Pacer:
         shared: a :class:`SharedWindows` store for a fleet, or ``None`` (per process).
     """
 
+    #: the bucket of a request sent with this access token (see :func:`bucket_of`)
+    bucket = staticmethod(bucket_of)
+
     def __init__(self, mode: PacingMode, shared: SharedWindows | None = None) -> None:
         self.mode = mode
         self.shared = shared
@@ -212,13 +215,16 @@ class Pacer:
         """
         now = time.monotonic()
         with self._lock:
-            w = self._window(bucket)
-            block = max(w.blocked_until, self._routes.get((bucket, route), 0.0))
+            w = self._windows.get(bucket) or self._window(bucket)
+            block = w.blocked_until
+            if self._routes:  # an API's own limit was met: its route may be held
+                block = max(block, self._routes.get((bucket, route), 0.0))
             wait = block - now
             if wait > 0 and block > slept_until + 0.05:
                 self.stats["delayed"] += 1
                 return wait + WAKE_SLACK
-            w.roll(now)
+            if now >= w.end:
+                w.roll(now)
             limit = w.limit
             if not w.answered and w.inflight and not w.learned and self.mode.mode == "adaptive":
                 # the limit is not known yet: let the first request learn it before a burst
@@ -279,7 +285,8 @@ class Pacer:
         """Learn from one response: the ``inin-ratelimit-*`` headers, and on a 429 its
         ``Retry-After`` (``retry_after``, seconds) and the body's ``limit`` object."""
         now = time.monotonic()
-        count = _int(headers.get("inin-ratelimit-count"))
+        text = headers.get("inin-ratelimit-count")
+        count = None if text is None else _int(text)
         w = self._windows.get(bucket)
         if (status != 429 and count is not None and w is not None and w.limit is not None and w.end_known
                 and count < w.limit // 2 and now < w.end - 0.5 * w.length and self.mode.mode == "adaptive"):
@@ -288,10 +295,11 @@ class Pacer:
                     w.inflight -= 1
                 w.seen = max(w.seen, count)
             return
-        allowed = _int(headers.get("inin-ratelimit-allowed"))
-        reset = _float(headers.get("inin-ratelimit-reset"))
+        text = headers.get("inin-ratelimit-allowed")
+        allowed = None if text is None else _int(text)
+        reset = None if count is None else _float(headers.get("inin-ratelimit-reset"))  # (used with the count only)
         with self._lock:
-            w = self._window(bucket)
+            w = self._windows.get(bucket) or self._window(bucket)
             w.answered = True
             if w.inflight > 0:
                 w.inflight -= 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -17,6 +18,10 @@ from .models import NULL, Model, describe_type, encode_value, format_date, forma
 from .operation import Operation, Param
 
 __all__ = ["PreparedRequest", "Repeated", "build_request", "check_json", "encode_json"]
+
+_NOT_TEXT = frozenset({"bool", "int", "float"})  # the specs that refuse a str
+#: what ``quote(text, safe="")`` leaves as it is (RFC 3986 unreserved characters): most ids
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
 
 
 class Repeated(tuple):  # type: ignore[type-arg]
@@ -71,7 +76,7 @@ def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:
         TypeError: a value has the wrong type for its parameter.
     """
     path = op.path
-    req = PreparedRequest(op.http_method, path, operation=op)
+    req = PreparedRequest(op.http_method, path, [], {}, None, False, op)
     for param in op.params:
         value = args.get(param.name)
         if value is None:
@@ -79,10 +84,13 @@ def build_request(op: Operation, args: Mapping[str, Any]) -> PreparedRequest:
                 raise ValueError(f"{op.method_name}(): required parameter {param.name!r} is None")
             continue
         if param.location == "path":
-            text = _scalar(op, param, value)
+            if value.__class__ is str and value.isascii() and param.type not in _NOT_TEXT:
+                text = value  # what _scalar gives a str (most path parameters are ids)
+            else:
+                text = _scalar(op, param, value)
             if text == "":
                 raise ValueError(f"{op.method_name}(): path parameter {param.name!r} must not be empty")
-            path = path.replace("{" + param.wire_name + "}", quote(text, safe=""))
+            path = path.replace("{" + param.wire_name + "}", text if _UNRESERVED(text) else quote(text, safe=""))
         elif param.location == "query":
             if param.type.startswith("list["):
                 items = [value] if isinstance(value, str | int | float | _dt.date) else value
@@ -113,6 +121,8 @@ def _scalar(op: Operation, param: Param, value: Any, spec: str | None = None) ->
 
 def _scalar_text(op: Operation, param: Param, value: Any, spec: str | None = None) -> str:
     spec = spec or param.type
+    if value.__class__ is str and spec not in _NOT_TEXT:
+        return value  # what every branch below does with a str (most parameters are ids)
     if spec == "bool":
         if isinstance(value, bool):
             return "true" if value else "false"

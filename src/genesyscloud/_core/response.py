@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Generic, Mapping, TypeVar
 
-from .binary import BinaryResponse, is_json_type
+from .binary import _JSON_TYPES, BinaryResponse, is_json_type
 from .errors import ResponseDecodeError
-from .models import codec
+from .models import _codecs, codec
 from .operation import Operation
 
 __all__ = ["decode", "APIResponse"]
 
 T = TypeVar("T")
+_OBJECT_OR_ARRAY = (b"{", b"[")
 
 
 def decode(op: Operation | None, status: int, headers: Mapping[str, str], content: bytes) -> Any:
@@ -31,13 +32,18 @@ def decode(op: Operation | None, status: int, headers: Mapping[str, str], conten
     """
     spec = op.response if op is not None else "any"
     content_type = headers.get("content-type", "")
-    if spec == "binary" or (content and content_type and not is_json_type(content_type)):
+    if spec == "binary" or (content and content_type and not (_JSON_TYPES.get(content_type) or
+                                                              is_json_type(content_type))):
         # a body that is not JSON is never parsed as JSON
         return BinaryResponse(content, headers, status_code=status)
     if status == 204 or not content or spec is None:
         return None
     try:
-        data = json.loads(content)
+        if content[:1] in _OBJECT_OR_ARRAY and content[1:2] != b"\x00":
+            # what json.loads(bytes) would detect (RFC 8259: UTF-8), without detecting it
+            data = json.loads(content.decode("utf-8", "surrogatepass"))
+        else:  # a BOM, UTF-16/32, a bare value...: json.loads works it out
+            data = json.loads(content)
     except ValueError as exc:
         text = content.decode("utf-8", "replace")
         if spec == "str":
@@ -49,7 +55,8 @@ def decode(op: Operation | None, status: int, headers: Mapping[str, str], conten
             headers=headers,
             text=text,
         ) from exc
-    return codec(spec)[0](data)
+    found = _codecs.get(spec)  # type: ignore[arg-type]
+    return (codec(spec) if found is None else found)[0](data)  # type: ignore[arg-type]
 
 
 class APIResponse(Generic[T]):

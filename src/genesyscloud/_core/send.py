@@ -119,16 +119,13 @@ def _exchange(logger: Any, request: HttpRequest, kind: str = "send") -> Generato
     return result
 
 
-def _pace(pacer: Pacer, access_token: str, route: str, policy: RetryPolicy, started: float, method: str,
-          url: str, slept_until: float) -> Generator[tuple[str, Any], Any, str]:
-    """Wait (``"sleep"`` actions) until the pacer grants a slot; return the bucket."""
-    from .pacing import bucket_of
-
-    bucket = bucket_of(access_token)
+def _pace(pacer: Pacer, bucket: str, route: str, policy: RetryPolicy, started: float, method: str,
+          url: str, slept_until: float, wait: float) -> Generator[tuple[str, Any], Any, None]:
+    """Wait (``"sleep"`` actions) until the pacer grants a slot; ``wait`` is what its first
+    ``acquire`` answered (> 0)."""
     while True:
-        wait = pacer.acquire(bucket, route, slept_until)
         if wait <= 0:
-            return bucket
+            return
         elapsed = time.monotonic() - started
         if policy.total_budget is not None and elapsed + wait > policy.total_budget:
             raise APITimeoutError(f"{method} {url}: the rate-limit window is full; waiting {wait:.3f} s for it "
@@ -137,6 +134,7 @@ def _pace(pacer: Pacer, access_token: str, route: str, policy: RetryPolicy, star
         if log.isEnabledFor(logging.DEBUG):
             log.debug("pacing %s %s: waiting %.3f s for the rate-limit window", method, url, wait)
         yield ("sleep", wait)
+        wait = pacer.acquire(bucket, route, slept_until)
 
 
 def _feed(pacer: Pacer, bucket: str, route: str, response: Any) -> None:
@@ -171,6 +169,7 @@ def call_flow(
     timeout: Timeout = DEFAULT_TIMEOUT,
     pacer: Pacer | None = None,
     stream: bool = False,
+    auth_memo: list[tuple[str, str, str]] | None = None,
 ) -> Generator[tuple[str, Any], Any, Response]:
     """The send loop for one API call (see the module docstring for the protocol).
 
@@ -180,10 +179,12 @@ def call_flow(
     policy's ``total_budget``, and a wait beyond it raises :class:`APITimeoutError`.
     ``stream=True`` yields ``("stream", request)`` instead
     of ``("send", request)``: the returned success response's body is not read yet.
+    ``default_headers`` is not changed (a client passes the same dict to every call);
+    ``auth_memo`` is the client's memo of its last ``Authorization`` value.
     """
 
     url = base_url + prepared.path
-    headers = {**default_headers, **prepared.headers}
+    headers = {**default_headers, **prepared.headers} if prepared.headers else default_headers
     content = None
     replay = prepared.content if callable(prepared.content) else None
     if prepared.content is not None and replay is None:
@@ -191,46 +192,75 @@ def call_flow(
     elif prepared.has_body:
         # refuses NaN, Infinity and lone surrogates (ValueError naming the field) before any traffic
         content = encode_json(prepared.json, f"{prepared.operation.method_name if prepared.operation else 'request'}(): body")
+        if headers is default_headers:
+            headers = dict(default_headers)
         headers.setdefault("Content-Type", "application/json")
+    method = prepared.method
+    kind = "stream" if stream else "send"
     started = time.monotonic()
-    call_deadline = _deadline(started, policy)
+    call_deadline = None if policy.total_budget is None else started + policy.total_budget
     attempt = 0
     replayed_401 = False
-    route = f"{prepared.method} {prepared.operation.path if prepared.operation is not None else prepared.path}"
+    route = f"{method} {prepared.operation.path if prepared.operation is not None else prepared.path}"
     slept_until = 0.0  # the end of the last Retry-After sleep (the pacer does not wait for it twice)
     while True:
         token: Token | None = None
         if secured:
             token = yield ("token", None)
-            headers["Authorization"] = _authorization(token)
-        if call_deadline is not None and time.monotonic() >= call_deadline:
-            raise APITimeoutError(f"{prepared.method} {url}: the call's total budget of {policy.total_budget:g} s "
-                                  "passed", method=prepared.method, url=url)
+            # the client's memo of its last (access token, token type, value): one token
+            # serves many calls, and the same (immutable) strings need no second check
+            last = auth_memo[0] if auth_memo is not None else None
+            if last is not None and last[0] is token.access_token and last[1] is token.token_type:  # type: ignore[union-attr]
+                authorization = last[2]
+            else:
+                authorization = _authorization(token)  # type: ignore[arg-type]
+                if auth_memo is not None:
+                    auth_memo[0] = (token.access_token, token.token_type, authorization)  # type: ignore[union-attr]
+            attempt_headers = {**headers, "Authorization": authorization}
+        else:
+            attempt_headers = dict(headers)
+        now = time.monotonic()
+        if call_deadline is not None and now >= call_deadline:
+            raise APITimeoutError(f"{method} {url}: the call's total budget of {policy.total_budget:g} s "
+                                  "passed", method=method, url=url)
         bucket = None
         if pacer is not None and token is not None:
-            bucket = yield from _pace(pacer, token.access_token, route, policy, started, prepared.method, url,
-                                      slept_until)
+            bucket = pacer.bucket(token.access_token)
+            wait = pacer.acquire(bucket, route, slept_until)
+            if wait > 0:
+                yield from _pace(pacer, bucket, route, policy, started, method, url, slept_until, wait)
+                now = time.monotonic()
         if replay is not None:
             content = replay()  # a streamed body is sent whole on every attempt
-        request = HttpRequest(prepared.method, url, prepared.query, dict(headers), content, timeout,
-                              _attempt_deadline(timeout, call_deadline))
-        result = yield from _exchange(logger, request, "stream" if stream else "send")
-        elapsed = time.monotonic() - started
+        own = now + timeout.total  # type: ignore[operator]
+        request = HttpRequest(method, url, prepared.query, attempt_headers, content, timeout,
+                              own if call_deadline is None or own < call_deadline else call_deadline)
+        # one attempt, logged (what _exchange does, inline: this is every call's path)
+        result = yield (kind, request)
+        if isinstance(result, BaseException):
+            if logger is not None:
+                logger.exchange(request, error=result, elapsed=time.monotonic() - now)
+            if not isinstance(result, TransportError):
+                raise result
+        elif logger is not None:
+            logger.exchange(request, result, elapsed=time.monotonic() - now)
         if bucket is not None:
             if isinstance(result, BaseException):
                 pacer.abandon(bucket)  # type: ignore[union-attr]
-            else:
+            elif result.status_code == 429:
                 _feed(pacer, bucket, route, result)  # type: ignore[arg-type]
+            else:
+                pacer.observe(bucket, route, result.status_code, result.headers)  # type: ignore[union-attr]
         if isinstance(result, BaseException):
             delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, connection_error=True,
-                                         sent=not _not_sent(result), elapsed=elapsed)
+                                         sent=not _not_sent(result), elapsed=time.monotonic() - started)
             if delay is None:
                 redact_exception_request(result)  # the cause's request headers hold the token
                 cls = APITimeoutError if _is_timeout(result) else APIConnectionError
-                raise cls(f"{prepared.method} {url}: {_describe(result)} ({reason})",
-                          method=prepared.method, url=url) from result
+                raise cls(f"{method} {url}: {_describe(result)} ({reason})",
+                          method=method, url=url) from result
             attempt += 1
-            _log_retry(logger, prepared.method, url, attempt, delay, f"{_describe(result)}: {reason}")
+            _log_retry(logger, method, url, attempt, delay, f"{_describe(result)}: {reason}")
             yield ("sleep", delay)
             continue
         response: Response = result
@@ -241,16 +271,17 @@ def call_flow(
             replayed_401 = True
             renewable = yield ("invalidate", token)
             if renewable:
-                _log_retry(logger, prepared.method, url, attempt, 0.0,
+                _log_retry(logger, method, url, attempt, 0.0,
                            "401: renewing the access token and replaying once")
                 continue
         delay, reason = decide_retry(policy, attempt=attempt, idempotent=idempotent, status=status,
-                                     retry_after=response.headers.get("retry-after"), elapsed=elapsed)
+                                     retry_after=response.headers.get("retry-after"),
+                                     elapsed=time.monotonic() - started)
         if delay is None:
-            raise status_error(status, method=prepared.method, url=url, headers=response.headers,
+            raise status_error(status, method=method, url=url, headers=response.headers,
                                text=response.content.decode("utf-8", "replace"))
         attempt += 1
-        _log_retry(logger, prepared.method, url, attempt, delay, reason)
+        _log_retry(logger, method, url, attempt, delay, reason)
         slept_until = time.monotonic() + delay
         yield ("sleep", delay)
 

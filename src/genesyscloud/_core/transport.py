@@ -161,42 +161,94 @@ class HttpRequest:
 
 class Headers(Mapping[str, str]):
     """Response headers: a case-insensitive mapping (repeated headers joined with ``, ``);
-    ``multi_items()`` keeps every ``(name, value)`` pair as received."""
+    ``multi_items()`` keeps every ``(name, value)`` pair as received.
 
-    __slots__ = ("_items", "_map")
+    A transport may build one over its HTTP library's own case-insensitive multi-dict
+    (:meth:`over`): single headers are then looked up there, and the pairs are copied
+    only when the whole mapping is wanted (iteration, ``len``, ``multi_items``)."""
+
+    __slots__ = ("_items", "_map", "_source", "_getall")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items = list(items)
-        found: dict[str, str] = {}
-        for name, value in self._items:
-            low = name.lower()
-            found[low] = f"{found[low]}, {value}" if low in found else value
+        self._source: Any = None
+        self._getall: Any = None
+        self._build(list(items))
+
+    @classmethod
+    def over(cls, source: Any, getall: Any) -> Headers:
+        """Headers read from ``source`` (an object with ``items()`` giving every pair in
+        order); ``getall(name, None)`` gives a header's values in order, found
+        case-insensitively (``None`` or empty when absent): aiohttp's ``CIMultiDictProxy.getall``,
+        urllib3's ``HTTPHeaderDict.getlist``. ``source`` must not change afterwards."""
+        headers = cls.__new__(cls)
+        headers._items = None
+        headers._map = None
+        headers._source = source
+        headers._getall = getall
+        return headers
+
+    def _build(self, pairs: list[tuple[str, str]]) -> dict[str, str]:
+        found = {name.lower(): value for name, value in pairs}
+        if len(found) != len(pairs):  # a repeated header: its values joined in order
+            found = {}
+            for name, value in pairs:
+                low = name.lower()
+                found[low] = f"{found[low]}, {value}" if low in found else value
+        self._items = pairs
         self._map = found
+        return found
+
+    def _whole(self) -> dict[str, str]:
+        found = self._map
+        return self._build(list(self._source.items())) if found is None else found
 
     def __getitem__(self, key: str) -> str:
-        return self._map[key.lower()]
+        found = self.get(key, _ABSENT)
+        if found is _ABSENT:
+            raise KeyError(key)
+        return found
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        return self._map.get(key.lower(), default)
+        found = self._map
+        if found is None:
+            values = self._getall(key, None)
+            if not values:
+                return default
+            return values[0] if len(values) == 1 else ", ".join(values)
+        value = found.get(key)  # (the names are stored lower-case: most lookups are)
+        return found.get(key.lower(), default) if value is None else value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._map
+        if not isinstance(key, str):
+            return False
+        if self._map is None:
+            return bool(self._getall(key, None))
+        return key.lower() in self._map
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._map)
+        return iter(self._whole())
 
     def __len__(self) -> int:
-        return len(self._map)
+        return len(self._whole())
 
     def multi_items(self) -> list[tuple[str, str]]:
-        return list(self._items)
+        self._whole()
+        return list(self._items)  # type: ignore[arg-type]
 
     def get_list(self, key: str) -> list[str]:
+        if self._map is None:
+            return list(self._getall(key, None) or ())
         low = key.lower()
-        return [v for k, v in self._items if k.lower() == low]
+        return [v for k, v in self._items if k.lower() == low]  # type: ignore[union-attr]
+
+    def __reduce__(self) -> Any:
+        return (Headers, (self.multi_items(),))  # (a library's multi-dict does not pickle)
 
     def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        return f"Headers({self.multi_items()!r})"
+
+
+_ABSENT: Any = object()
 
 
 class Response:
@@ -453,6 +505,7 @@ class Watchdog:
         self._cond = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
         self._counter = itertools.count()
+        self._wakes_at = float("inf")  # when the thread wakes up next (monotonic; inf: not before a notify)
 
     def arm(self, deadline: float, attempt: Attempt) -> None:
         heap = self._heap
@@ -463,7 +516,10 @@ class Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="genesyscloud-deadlines", daemon=True)
                 self._thread.start()
-            elif heap[0][2] is attempt:
+            elif deadline < self._wakes_at:
+                # only a deadline earlier than the thread's next wake-up needs it now: waking
+                # it for every attempt (a thread switch per request) would cost more than the
+                # request itself; a later one is found when the thread wakes
                 self._cond.notify()
 
     def _run(self) -> None:
@@ -475,12 +531,14 @@ class Watchdog:
                     attempt = heapq.heappop(heap)[2]
                     if not attempt.done:
                         attempt.expire()
+                self._wakes_at = heap[0][0] if heap else float("inf")
                 self._cond.wait(heap[0][0] - now if heap else None)
 
     def _after_fork(self) -> None:
         self._heap = []
         self._cond = threading.Condition(threading.Lock())
         self._thread = None
+        self._wakes_at = float("inf")
 
 
 WATCHDOG = Watchdog()

@@ -21,6 +21,7 @@ import asyncio
 from typing import Any
 
 import aiohttp
+from yarl import URL  # aiohttp's own URL type (imported by aiohttp already)
 
 from .errors import ResponseDecodeError
 from .transport import raised as _raised
@@ -31,6 +32,7 @@ __all__ = ["AiohttpTransport"]
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError, aiohttp.InvalidURL)
 _CONNECT_TIMEOUT = getattr(aiohttp, "ConnectionTimeoutError", ())
 _DECODE_ERRORS = (aiohttp.ClientPayloadError,)
+_NO_USER_AGENT = ("User-Agent",)
 
 
 class AiohttpTransport:
@@ -44,15 +46,19 @@ class AiohttpTransport:
         self._closed = False
         self._proxy: str | None = None
         self._proxy_headers: dict[str, str] | None = None
+        self._socks = False
         if config.proxy:
             url, user, password = split_proxy(config.proxy)
             if config.proxy_username is not None:
                 user, password = config.proxy_username, config.proxy_password
             self._proxy = url
+            self._socks = url.startswith("socks")
             if user is not None:
                 self._proxy_headers = _basic(user, password)
         self._env_proxies: dict[str, tuple[str | None, dict[str, str] | None]] = {}
         self._timeouts: dict[Any, aiohttp.ClientTimeout] = {}
+        self._last_timeout: tuple[Any, aiohttp.ClientTimeout | None] = (None, None)
+        self._last_origin: tuple[str, tuple[str | None, dict[str, str] | None]] = ("\x00", (None, None))
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -74,9 +80,11 @@ class AiohttpTransport:
                                              keepalive_timeout=60.0)
             # trust_env is handled here, once per origin (aiohttp's own reading of the
             # environment hops to a thread on every request)
+            # no session-wide skip_auto_headers: aiohttp would merge it into every request's
+            # headers (a CIMultiDict built and copied per request); send() skips aiohttp's
+            # User-Agent only for a request that carries none of its own
             session = aiohttp.ClientSession(connector=connector, trust_env=False,
-                                            auto_decompress=True, raise_for_status=False,
-                                            skip_auto_headers=("User-Agent",))
+                                            auto_decompress=True, raise_for_status=False)
             self._session = session
             self._loop = loop
         return session
@@ -85,6 +93,9 @@ class AiohttpTransport:
         """The proxy URL and its credentials header for this URL's origin (cached)."""
         if self._proxy is not None or not self.config.trust_env:
             return self._proxy, self._proxy_headers
+        origin, found = self._last_origin
+        if url.startswith(origin) and url[len(origin):len(origin) + 1] in ("/", "?", ""):
+            return found  # the same origin as the last request
         cut = url.find("/", url.find("://") + 3)
         origin = url if cut < 0 else url[:cut]
         found = self._env_proxies.get(origin)
@@ -101,28 +112,38 @@ class AiohttpTransport:
                 if user is not None:
                     headers = _basic(user, password)
             found = self._env_proxies[origin] = (proxy, headers)
+        self._last_origin = (origin, found)
         return found
 
     async def send(self, request: HttpRequest, *, stream: bool = False) -> Response:
         """Send one request (see :mod:`transport`); raises :class:`TransportError` or
         :class:`ResponseDecodeError`, never an aiohttp exception."""
-        if self._proxy is not None and self._proxy.startswith("socks"):
+        if self._socks:
             raise TransportError("the async client does not support SOCKS proxies (use an HTTP proxy)", sent=False)
         remaining = request.remaining()
         if remaining <= 0:
             raise TransportError("the call's deadline passed before this attempt", sent=False, timeout=True)
         t = request.timeout
-        cached = self._timeouts.get(t)
+        last = self._last_timeout
+        if last[0] is t:  # the same Timeout as the last request (a client's own, usually)
+            cached = last[1]
+        else:
+            cached = self._timeouts.get(t)
+            if cached is not None:
+                self._last_timeout = (t, cached)
         if cached is not None and remaining >= cached.total - 0.05:
             timeout = cached  # the usual case: the attempt has its whole total (within 50 ms)
         else:
             timeout = _client_timeout(t, remaining)
             if remaining >= t.total - 0.05 and len(self._timeouts) < 64:  # type: ignore[operator]
                 self._timeouts[t] = _client_timeout(t, t.total)  # type: ignore[arg-type]
-        url = request.full_url()
-        session = self._get_session()
+        url = request.full_url() if request.params else request.url
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            session = self._get_session()
         kwargs: dict[str, Any] = {}
-        if url.startswith("https:"):
+        https = url.startswith("https:")
+        if https:
             kwargs["ssl"] = self.ssl.get()
         proxy, proxy_headers = self._proxy_for(url)
         if proxy is not None:
@@ -130,14 +151,17 @@ class AiohttpTransport:
             if proxy_headers is not None:
                 kwargs["proxy_headers"] = proxy_headers  # the CONNECT tunnel of https origins
         headers = request.headers
-        if proxy_headers is not None and not url.startswith("https:"):
+        if proxy_headers is not None and not https:
             headers = {**headers, **proxy_headers}  # plain http goes to the proxy itself
+        if "User-Agent" not in headers and not any(k.lower() == "user-agent" for k in headers):
+            kwargs["skip_auto_headers"] = _NO_USER_AGENT  # never aiohttp's own
         response = None
         try:
-            response = await session.request(request.method, _yarl(url), data=request.content,
+            # already encoded by urlencode / quote: yarl keeps it byte for byte
+            response = await session.request(request.method, URL(url, encoded=True), data=request.content,
                                              headers=headers, timeout=timeout, allow_redirects=False,
                                              **kwargs)
-            headers = Headers(response.headers.items())
+            headers = Headers.over(response.headers, response.headers.getall)  # read on demand
             if stream:
                 return Response(response.status, headers, request, None,
                                 stream=lambda size: _chunks(response, request, headers, size),
@@ -177,12 +201,6 @@ def _basic(user: str, password: str | None) -> dict[str, str]:
 
     pair = f"{user}:{password or ''}".encode("latin-1")
     return {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
-
-
-def _yarl(url: str) -> Any:
-    from yarl import URL
-
-    return URL(url, encoded=True)  # already encoded by urlencode / quote: keep it byte for byte
 
 
 def _is_decoding(exc: BaseException) -> bool:

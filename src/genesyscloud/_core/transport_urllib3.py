@@ -46,6 +46,8 @@ from .transport import (
 __all__ = ["Urllib3Transport"]
 
 _local = threading.local()
+#: ``retries=False`` as urllib3 turns it into a Retry on every urlopen (and logs doing so)
+_NO_RETRIES = urllib3.util.Retry(False, redirect=False)
 
 
 # urllib3 logs every request line at DEBUG, query string included: the shared filter masks
@@ -82,7 +84,9 @@ class _Tracking:
             attempt = getattr(_local, "attempt", None)
             if attempt is not None:
                 if not attempt.sent and attempt.write is not None:
-                    self.sock.settimeout(attempt.write)  # type: ignore[attr-defined]  # urllib3 uses connect's
+                    sock = self.sock  # type: ignore[attr-defined]
+                    if sock.gettimeout() != attempt.write:  # (a kept-alive socket often has it: no syscall)
+                        sock.settimeout(attempt.write)  # urllib3 uses connect's
                 attempt.sent = True
         super().send(data)  # type: ignore[misc]
 
@@ -125,6 +129,7 @@ class Urllib3Transport:
         self._proxies: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._last_timeout: tuple[Any, Any] = (None, None)  # (our Timeout, its urllib3.Timeout)
 
     # -- pools --------------------------------------------------------------------------
 
@@ -219,7 +224,13 @@ class Urllib3Transport:
         content = request.content
         chunked = content is not None and not isinstance(content, bytes | bytearray | memoryview) \
             and not any(k.lower() == "content-length" for k in request.headers)
-        utimeout = urllib3.Timeout(connect=min(timeout.connect, remaining), read=min(timeout.read, remaining))
+        last = self._last_timeout
+        if last[0] is timeout and remaining >= timeout.connect and remaining >= timeout.read:
+            utimeout = last[1]  # the usual case: the same Timeout, and the attempt has more than both
+        else:
+            utimeout = urllib3.Timeout(connect=min(timeout.connect, remaining), read=min(timeout.read, remaining))
+            if remaining >= timeout.connect and remaining >= timeout.read:
+                self._last_timeout = (timeout, utimeout)  # (urllib3 clones it for each request)
         pool_timeout = min(timeout.pool, remaining)
         WATCHDOG.arm(time.monotonic() + remaining, attempt)
         _local.attempt = attempt
@@ -227,15 +238,15 @@ class Urllib3Transport:
         try:
             if kind == "pool":
                 response = target.urlopen(request.method, path, body=content, headers=request.headers,
-                                          retries=False, redirect=False, assert_same_host=False, timeout=utimeout,
+                                          retries=_NO_RETRIES, redirect=False, assert_same_host=False, timeout=utimeout,
                                           pool_timeout=pool_timeout, release_conn=False, chunked=chunked,
                                           preload_content=False, decode_content=True)
             else:
                 response = target.urlopen(request.method, url, body=content, headers=request.headers,
-                                          retries=False, redirect=False, timeout=utimeout,
+                                          retries=_NO_RETRIES, redirect=False, timeout=utimeout,
                                           pool_timeout=pool_timeout, release_conn=False, chunked=chunked,
                                           preload_content=False, decode_content=True)
-            headers = Headers(response.headers.iteritems())
+            headers = Headers.over(response.headers, response.headers.getlist)  # read on demand
             if stream:
                 return Response(response.status, headers, request, None,
                                 stream=lambda size: self._chunks(response, attempt, request, headers, size),

@@ -248,12 +248,19 @@ class TokenManager:
 
     def _decide(self) -> tuple[Token | None, _Flight | None, bool, str]:
         """``(token, None, False, "")`` to use ``token``, else ``(None, flight, leader, reason)``."""
-        now = self.now()
+        token = self._token  # every call's question: a token that needs nothing, read without the lock
+        if token is not None and token.access_token not in self._rejected:
+            if not self.should_refresh_access_token or not self.grant.can_renew(token):
+                return token, None, False, ""
+            remaining = token.expires_in(self.now())
+            if remaining is None or remaining > self.window(token):
+                return token, None, False, ""
         with self._mutex:
             token = self._token
             if token is not None and token.access_token not in self._rejected:
                 if not self.should_refresh_access_token or not self.grant.can_renew(token):
                     return token, None, False, ""
+                now = self.now()
                 remaining = token.expires_in(now)
                 if remaining is None or remaining > self.window(token):
                     return token, None, False, ""
