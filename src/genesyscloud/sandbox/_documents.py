@@ -112,12 +112,17 @@ def _workspace_view(ctx: Ctx, ws: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _lookup(ctx: Ctx, table: str, param: str, label: str) -> dict[str, Any]:
+    """The workspace or document the path names, or a 404 naming it."""
+    key = ctx.path_params[param]
+    item = _cm(ctx.state)[table].get(key)
+    if item is None:
+        raise not_found(f"{label} {{{param}}} not found", **{param: key})
+    return item  # type: ignore[no-any-return]
+
+
 def _workspace(ctx: Ctx) -> dict[str, Any]:
-    ws_id = ctx.path_params["workspaceId"]
-    ws = _cm(ctx.state)["workspaces"].get(ws_id)
-    if ws is None:
-        raise not_found("Workspace {workspaceId} not found", workspaceId=ws_id)
-    return ws
+    return _lookup(ctx, "workspaces", "workspaceId", "Workspace")
 
 
 def _referenced_workspace(ctx: Ctx, ws_id: Any, field: str) -> dict[str, Any]:
@@ -212,11 +217,7 @@ def document_view(ctx_or_base: Ctx | str, doc: dict[str, Any], expand: set[str] 
 
 
 def _document(ctx: Ctx) -> dict[str, Any]:
-    doc_id = ctx.path_params["documentId"]
-    doc = _cm(ctx.state)["documents"].get(doc_id)
-    if doc is None:
-        raise not_found("Document {documentId} not found", documentId=doc_id)
-    return doc
+    return _lookup(ctx, "documents", "documentId", "Document")
 
 
 def _forget_document(ctx: Ctx, doc: dict[str, Any]) -> None:
