@@ -811,17 +811,13 @@ class GenesysCloud(SyncResources, _BaseClient):
             ``APIStatusError``/``APIConnectionError``/``AuthError``.
         """
         op, prepared, base = self._raw_call(method, path, params, json, headers, json is not _NO_BODY, content)
-        if stream:
-            options = self._options
-            response = self._drive(self._api_flow(op, prepared, options, True, base), options)
-            return self._result(op, response, True, 0.0, options, True)
-        return self._request(op, prepared, raw=True, base_url=base)
+        return self._request(op, prepared, raw=True, base_url=base, stream=stream)
 
     def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False,
-                 base_url: str | None = None) -> Any:
+                 base_url: str | None = None, stream: bool = False) -> Any:
         started = time.monotonic()
         options = self._options  # one snapshot per call: a live reload applies between calls
-        stream = self._streams(op, raw, options)
+        stream = stream or self._streams(op, raw, options)
         response = self._drive(self._api_flow(op, prepared, options, stream, base_url), options)
         return self._result(op, response, raw, started, options, stream)
 
@@ -934,17 +930,13 @@ class AsyncGenesysCloud(AsyncResources, _BaseClient):
         """Async counterpart of :meth:`GenesysCloud.request` (a callable ``content`` returns
         ``bytes`` or an async iterable of ``bytes``)."""
         op, prepared, base = self._raw_call(method, path, params, json, headers, json is not _NO_BODY, content)
-        if stream:
-            options = self._options
-            response = await self._drive(self._api_flow(op, prepared, options, True, base), options)
-            return self._result(op, response, True, 0.0, options, True)
-        return await self._request(op, prepared, raw=True, base_url=base)
+        return await self._request(op, prepared, raw=True, base_url=base, stream=stream)
 
     async def _request(self, op: Operation, prepared: PreparedRequest, *, raw: bool = False,
-                       base_url: str | None = None) -> Any:
+                       base_url: str | None = None, stream: bool = False) -> Any:
         started = time.monotonic()
         options = self._options  # one snapshot per call: a live reload applies between calls
-        stream = self._streams(op, raw, options)
+        stream = stream or self._streams(op, raw, options)
         response = await self._drive(self._api_flow(op, prepared, options, stream, base_url), options)
         return self._result(op, response, raw, started, options, stream)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Generic, Mapping, TypeVar
 
-from .binary import _JSON_TYPES, BinaryResponse, is_json_type
+from .binary import BinaryResponse, is_json_type
 from .errors import ResponseDecodeError
-from .models import _codecs, codec
+from .models import codec
 from .operation import Operation
 
 __all__ = ["decode", "APIResponse"]
@@ -32,8 +32,7 @@ def decode(op: Operation | None, status: int, headers: Mapping[str, str], conten
     """
     spec = op.response if op is not None else "any"
     content_type = headers.get("content-type", "")
-    if spec == "binary" or (content and content_type and not (_JSON_TYPES.get(content_type) or
-                                                              is_json_type(content_type))):
+    if spec == "binary" or (content and content_type and not is_json_type(content_type)):
         # a body that is not JSON is never parsed as JSON
         return BinaryResponse(content, headers, status_code=status)
     if status == 204 or not content or spec is None:
@@ -55,8 +54,7 @@ def decode(op: Operation | None, status: int, headers: Mapping[str, str], conten
             headers=headers,
             text=text,
         ) from exc
-    found = _codecs.get(spec)  # type: ignore[arg-type]
-    return (codec(spec) if found is None else found)[0](data)  # type: ignore[arg-type]
+    return codec(spec)[0](data)  # (is_json_type and codec look their caches up first)
 
 
 class APIResponse(Generic[T]):

@@ -137,13 +137,10 @@ def _pace(pacer: Pacer, bucket: str, route: str, policy: RetryPolicy, started: f
         wait = pacer.acquire(bucket, route, slept_until)
 
 
-def _feed(pacer: Pacer, bucket: str, route: str, response: Any) -> None:
-    status = response.status_code
-    if status == 429:
-        pacer.observe(bucket, route, status, response.headers, response.content,
-                      parse_retry_after(response.headers.get("retry-after")))
-    else:
-        pacer.observe(bucket, route, status, response.headers)
+def _feed_429(pacer: Pacer, bucket: str, route: str, response: Any) -> None:
+    """A 429 teaches the pacer more than its headers: the body's ``limit`` and ``Retry-After``."""
+    pacer.observe(bucket, route, 429, response.headers, response.content,
+                  parse_retry_after(response.headers.get("retry-after")))
 
 
 def _token_rate_limited(response: Any) -> bool:
@@ -248,7 +245,7 @@ def call_flow(
             if isinstance(result, BaseException):
                 pacer.abandon(bucket)  # type: ignore[union-attr]
             elif result.status_code == 429:
-                _feed(pacer, bucket, route, result)  # type: ignore[arg-type]
+                _feed_429(pacer, bucket, route, result)
             else:
                 pacer.observe(bucket, route, result.status_code, result.headers)  # type: ignore[union-attr]
         if isinstance(result, BaseException):

@@ -246,24 +246,29 @@ class TokenManager:
         remaining = token.expires_in(self.now())
         return remaining is None or remaining > self.window(token)
 
+    def _needs_nothing(self, token: Token | None) -> bool:
+        """Whether ``token`` can be used as it is: not rejected, and not due for renewal
+        (the clock is read only for a token this manager would renew)."""
+        if token is None or token.access_token in self._rejected:
+            return False
+        if not self.should_refresh_access_token or not self.grant.can_renew(token):
+            return True
+        remaining = token.expires_in(self.now())
+        return remaining is None or remaining > self.window(token)
+
     def _decide(self) -> tuple[Token | None, _Flight | None, bool, str]:
         """``(token, None, False, "")`` to use ``token``, else ``(None, flight, leader, reason)``."""
         token = self._token  # every call's question: a token that needs nothing, read without the lock
-        if token is not None and token.access_token not in self._rejected:
-            if not self.should_refresh_access_token or not self.grant.can_renew(token):
-                return token, None, False, ""
-            remaining = token.expires_in(self.now())
-            if remaining is None or remaining > self.window(token):
-                return token, None, False, ""
+        if self._needs_nothing(token):
+            return token, None, False, ""
         with self._mutex:
             token = self._token
+            if self._needs_nothing(token):
+                return token, None, False, ""
             if token is not None and token.access_token not in self._rejected:
-                if not self.should_refresh_access_token or not self.grant.can_renew(token):
-                    return token, None, False, ""
                 now = self.now()
                 remaining = token.expires_in(now)
-                if remaining is None or remaining > self.window(token):
-                    return token, None, False, ""
+                assert remaining is not None  # (a token without an expiry needs nothing)
                 if remaining > 0:  # still valid: one caller renews it, the others keep using it
                     if self._flight is not None or (self._retry_at is not None and now < self._retry_at):
                         return token, None, False, ""

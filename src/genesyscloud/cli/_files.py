@@ -74,7 +74,6 @@ def upload(target: str, file: str, filename: str | None, content_type: str | Non
     The token goes to the API host (and a region's apps host) only: an upload URL
     anywhere else is refused before anything is sent.
     """
-    from .._core.models import Model
     from ..files import upload as upload_file
     from ._ops import emit
     from ._session import open_session
@@ -89,5 +88,5 @@ def upload(target: str, file: str, filename: str | None, content_type: str | Non
         sys.stderr.write(f"uploaded {file}\n")
     elif isinstance(result, str):
         click.echo(result)
-    else:
-        emit(result.to_dict() if isinstance(result, Model) else result, settings, None, label="upload")
+    else:  # the resource read again (a model: emit prints its wire form)
+        emit(result, settings, None, label="upload")
